@@ -1,0 +1,132 @@
+"""The command line door: `python -m authdoctor diagnose|kb check|eval|serve`."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import kb as kbmod
+
+
+def _parse_hint(raw: str) -> tuple[str, object]:
+    if "=" not in raw:
+        raise argparse.ArgumentTypeError(f"--hint takes key=value, got {raw!r}")
+    key, value = raw.split("=", 1)
+    key, value = key.strip(), value.strip()
+    if key == "env_vars_set":
+        return key, [v for v in value.replace(",", " ").split() if v]
+    return key, value
+
+
+def _read_text(path: str | None) -> str:
+    if path and path != "-":
+        with open(path, "rb") as f:
+            data = f.read()
+    else:
+        if sys.stdin.isatty():
+            print("Paste the error, then Ctrl-D:", file=sys.stderr)
+        data = sys.stdin.buffer.read()
+    return data.decode("utf-8", errors="replace")
+
+
+def _load(args):
+    from .diagnose import Doctor
+    try:
+        return Doctor(kbmod.load(args.kb))
+    except kbmod.KBError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        sys.exit(2)
+
+
+def cmd_diagnose(args) -> int:
+    from .hints import HintError
+    from .interactive import interact
+    from .render_text import render
+    doctor = _load(args)
+    text = _read_text(args.file)
+    if not text.strip():
+        print("error: nothing to diagnose (the input is empty)", file=sys.stderr)
+        return 2
+    hints = dict(args.hint or [])
+    try:
+        # prompts need a person at a terminal; piped or scripted runs never block on one
+        if args.interactive and sys.stdin.isatty():
+            answer = interact(doctor, text, hints, sys.stdin, sys.stdout)
+        else:
+            answer = doctor.diagnose(text, hints)
+    except HintError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump(answer, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render(answer, all_fixes=args.all_fixes))
+    return 0 if answer["recognized"] else 1
+
+
+def cmd_kb_check(args) -> int:
+    problems = kbmod.check(args.kb)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    kb = kbmod.load(args.kb)
+    from .lint import lint_examples
+    problems = lint_examples(kb)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(kb.errors)} errors, {len(kb.variants)} variants, {len(kb.causes)} causes, "
+          f"{len(kb.hints)} hints, {len(kb.markers)} markers (kb {kb.version})")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import main as eval_main
+    return eval_main(args)
+
+
+def cmd_serve(args) -> int:
+    from .web import create_app
+    app = create_app(kb_path=args.kb)
+    app.run(host=args.host, port=args.port)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="authdoctor", description="Ranked causes and fixes for Terraform/AWS credential errors.")
+    ap.add_argument("--kb", default=None, help="knowledge base folder (default: the project's kb/ or $AUTHDOCTOR_KB)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    d = sub.add_parser("diagnose", help="diagnose an error read from FILE or stdin")
+    d.add_argument("file", nargs="?", help="a file with the pasted error; '-' or nothing reads stdin")
+    d.add_argument("--hint", action="append", type=_parse_hint, metavar="KEY=VALUE",
+                   help="what you know: key_prefix=ASIA, runner=github-actions, in_docker=true ... (repeatable)")
+    d.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    d.add_argument("--all-fixes", action="store_true", help="show the fixes of every cause, not only the first")
+    d.add_argument("--interactive", "-i", action="store_true", help="answer the questions in the terminal and re-rank")
+    d.set_defaults(func=cmd_diagnose)
+
+    k = sub.add_parser("kb", help="knowledge base tools")
+    ksub = k.add_subparsers(dest="kbcmd", required=True)
+    kc = ksub.add_parser("check", help="lint the knowledge base: schema, references, ids, weights, fixes, examples")
+    kc.set_defaults(func=cmd_kb_check)
+
+    e = sub.add_parser("eval", help="score the KB on a case corpus (default: tests/cases/)")
+    e.add_argument("cases", nargs="?", help="a case file or folder")
+    e.add_argument("--no-hints", action="store_true", help="score the text alone")
+    e.add_argument("--verbose", "-v", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("serve", help="run the development server")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=5000)
+    s.set_defaults(func=cmd_serve)
+
+    args = ap.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,139 @@
+"""Read hints from the paste itself: what the user did not say, the text often does.
+
+Runs on the redacted text (the secrets are gone; their prefix was kept by
+redact). User-given hints always win over what is read here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .kb import KB, Variant
+from .redact import Redaction
+
+_REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|gov-east)-\d)(?![a-z0-9-])")
+_PARTITION = [
+    (re.compile(r"arn:aws-us-gov:|amazonaws-us-gov|\.us-gov-"), "us-gov-west-1"),
+    (re.compile(r"arn:aws-cn:|amazonaws\.com\.cn"), "cn-north-1"),
+]
+_TF_VERSION = re.compile(r"\bterraform (?:v|version:?\s*v?)(\d+\.\d+\.\d+)", re.I)
+_PROVIDER_VERSION = re.compile(r"(?:hashicorp/aws|provider\.aws|provider registry\.terraform\.io/hashicorp/aws)\s+v?(\d+\.\d+\.\d+)", re.I)
+_STAMP = r"(\d{8}T\d{6}Z)"
+_EXPIRED = re.compile(r"signature expired:\s*" + _STAMP + r" is now earlier than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*-\s*(\d+)\s*min)?", re.I)
+_NOT_YET = re.compile(r"signature not yet current:\s*" + _STAMP + r" is still later than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*\+\s*(\d+)\s*min)?", re.I)
+_SKEWED_XML = re.compile(r"<RequestTime>([^<]+)</RequestTime>\s*<ServerTime>([^<]+)</ServerTime>", re.I)
+# TF_LOG=DEBUG names where the credentials came from
+_CRED_SOURCE = re.compile(r"(?:credentials_source=|retrieved credentials from |using credentials from |credential source:\s*)\"?([A-Za-z0-9_]+)", re.I)
+_SOURCE_METHOD = [
+    ("envconfig", "env-vars"), ("environment", "env-vars"), ("envprovider", "env-vars"),
+    ("sharedconfig", "profile"), ("sharedcredentials", "profile"), ("profile", "profile"),
+    ("sso", "sso"), ("webidentity", "web-identity"), ("assumerole", "assume-role"),
+    ("ec2role", "instance-role"), ("ec2imds", "instance-role"), ("ecs", "instance-role"), ("instancemetadata", "instance-role"),
+    ("static", "static-keys"),
+]
+_STAGES = [
+    (re.compile(r"error refreshing state|error: refreshing state", re.I), "state-refresh"),
+    (re.compile(r"initializing the backend|backend \"?s3\"?|s3 backend|error loading state|failed to (?:save|persist|upload) state|error acquiring the state lock|error inspecting states", re.I), "backend"),
+    (re.compile(r"configuring terraform aws provider|with provider\[|provider\.aws:|in provider \"aws\"", re.I), "provider"),
+    (re.compile(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
+]
+
+
+@dataclass
+class Extracted:
+    hints: dict = field(default_factory=dict)  # key -> canonical value
+    sources: dict = field(default_factory=dict)  # key -> "text" | "variant"
+    markers: list = field(default_factory=list)
+    stage: str | None = None
+
+
+def _stamp(s: str) -> datetime | None:
+    try:
+        return datetime.strptime(s, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        try:
+            return datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+
+def clock_skew(text: str) -> float | None:
+    """Seconds the client clock is ahead (+) or behind (-), when AWS printed both times."""
+    m = _EXPIRED.search(text)
+    if m:
+        request, server = _stamp(m.group(1)), _stamp(m.group(3) or "") or None
+        if server is None:
+            edge = _stamp(m.group(2))
+            server = edge + timedelta(minutes=int(m.group(4) or 5)) if edge else None
+        if request and server:
+            return (request - server).total_seconds()
+    m = _NOT_YET.search(text)
+    if m:
+        request, server = _stamp(m.group(1)), _stamp(m.group(3) or "")
+        if server is None:
+            edge = _stamp(m.group(2))
+            server = edge - timedelta(minutes=int(m.group(4) or 5)) if edge else None
+        if request and server:
+            return (request - server).total_seconds()
+    m = _SKEWED_XML.search(text)
+    if m:
+        request, server = _stamp(m.group(1).strip()), _stamp(m.group(2).strip())
+        if request and server:
+            return (request - server).total_seconds()
+    return None
+
+
+def _region(kb: KB, text: str) -> str | None:
+    found = _REGION.findall(text.lower())
+    for pattern, region in _PARTITION:
+        if pattern.search(text):
+            found.append(region)
+    if not found:
+        return None
+    hint = kb.hints.get("region")
+    if hint is None:
+        return found[0]
+    from .hints import region_class
+    # the most telling region wins: a partition or an opt-in region over a standard one
+    order = {"govcloud": 0, "china": 0, "opt-in": 1, "standard": 2}
+    return min(found, key=lambda r: order[region_class(hint, r)])
+
+
+def extract(kb: KB, red: Redaction, norm: str, variant: Variant | None) -> Extracted:
+    text = red.text
+    out = Extracted()
+
+    def put(key, value, source="text"):
+        if key in kb.hints and key not in out.hints and value is not None:
+            out.hints[key] = value
+            out.sources[key] = source
+
+    if red.key_prefix in ("AKIA", "ASIA"):
+        put("key_prefix", red.key_prefix)
+    if red.has_session_token or re.search(r"x-amz-security-token", text, re.I):
+        put("has_session_token", True)
+    put("region", _region(kb, text))
+    m = _TF_VERSION.search(text)
+    put("terraform_version", m.group(1) if m else None)
+    m = _PROVIDER_VERSION.search(text)
+    put("provider_version", m.group(1) if m else None)
+    skew = clock_skew(text)
+    if skew is not None:
+        put("clock_skew_seconds", skew)
+    m = _CRED_SOURCE.search(text)
+    if m:
+        src = m.group(1).lower()
+        method = next((meth for needle, meth in _SOURCE_METHOD if needle in src), None)
+        put("auth_method", method)
+    for name, marker in kb.markers.items():
+        if any(p.search(norm) for p in marker.patterns):
+            out.markers.append(name)
+            for key, value in marker.sets.items():
+                put(key, value)
+    if variant is not None:
+        for key, value in variant.implies.items():
+            put(key, value, "variant")
+    if variant is None or variant.stage == "unknown":
+        out.stage = next((stage for pattern, stage in _STAGES if pattern.search(text)), None)
+    return out

@@ -1,0 +1,132 @@
+"""The hint vocabulary: check what a client sends, and turn a value into its feature.
+
+The vocabulary itself is data (kb/hints.yaml); this module only knows the six
+kinds of hint and how each becomes one discrete feature value.
+"""
+from __future__ import annotations
+
+import re
+
+from .kb import KB, Hint
+
+REGION = re.compile(r"^(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-\d{1,2}$")
+VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+.][0-9A-Za-z.-]+)?$")
+ENV_NAME = re.compile(r"^AWS_[A-Z0-9_]{1,64}$")
+UNKNOWN = "unknown"
+
+
+class HintError(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def _bool(value, key):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise HintError(key, f"hint '{key}' must be true or false, not {value!r}")
+
+
+def version_tuple(value: str) -> tuple[int, int, int]:
+    m = VERSION.match(value.strip())
+    if not m:
+        raise ValueError(value)
+    return tuple(int(g or 0) for g in m.groups())  # type: ignore[return-value]
+
+
+def check_value(hint: Hint, value):
+    """The value in its canonical form, or HintError naming the hint."""
+    key = hint.key
+    if hint.type == "bool":
+        return _bool(value, key)
+    if hint.type == "enum":
+        if not isinstance(value, str) or value not in hint.values:
+            raise HintError(key, f"hint '{key}' must be one of {', '.join(hint.values)}; got {value!r}")
+        return value
+    if hint.type == "region":
+        if not isinstance(value, str) or not REGION.match(value.strip().lower()):
+            raise HintError(key, f"hint '{key}' must be an AWS region name like eu-west-1; got {value!r}")
+        return value.strip().lower()
+    if hint.type == "version":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not VERSION.match(value.strip()):
+            raise HintError(key, f"hint '{key}' must be a version like 1.5.7; got {value!r}")
+        return value.strip().lstrip("v")
+    if hint.type == "varlist":
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,\s]+", value) if v]
+        if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.match(v) for v in value):
+            raise HintError(key, f"hint '{key}' must be a list of AWS_* variable names; got {value!r}")
+        return sorted(set(value))
+    if hint.type == "skew":
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 10**9:
+            raise HintError(key, f"hint '{key}' must be a number of seconds; got {value!r}")
+        return value
+    raise HintError(key, f"hint '{key}' has an unknown type")
+
+
+def check_hints(kb: KB, hints) -> dict:
+    """Every hint checked; unknown keys and values outside their domain refused."""
+    if hints is None:
+        return {}
+    if not isinstance(hints, dict):
+        raise HintError("hints", "'hints' must be an object of hint names to values")
+    out = {}
+    for key, value in hints.items():
+        hint = kb.hints.get(key)
+        if hint is None:
+            raise HintError(key, f"unknown hint '{key}'; known hints: {', '.join(kb.hints)}")
+        if value is None or value == UNKNOWN:
+            continue  # an explicit "I don't know" is handled by the caller
+        out[key] = check_value(hint, value)
+    return out
+
+
+def region_class(hint: Hint, region: str) -> str:
+    if region.startswith("us-gov-") or region.startswith("us-iso"):
+        return "govcloud"
+    if region.startswith("cn-"):
+        return "china"
+    return "opt-in" if region in hint.opt_in else "standard"
+
+
+def feature_value(hint: Hint, value) -> str:
+    """The discrete feature value a canonical hint value stands for."""
+    if hint.type == "bool":
+        return "true" if value else "false"
+    if hint.type == "enum":
+        return value
+    if hint.type == "region":
+        return region_class(hint, value)
+    if hint.type == "version":
+        v = version_tuple(value)
+        for name, below in hint.buckets:
+            if below is None or v < version_tuple(str(below)):
+                return name
+        return hint.buckets[-1][0]
+    if hint.type == "varlist":
+        names = set(value)
+        if {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & names:
+            return "keys"
+        if "AWS_PROFILE" in names or "AWS_DEFAULT_PROFILE" in names:
+            return "profile"
+        return "none"
+    if hint.type == "skew":
+        return "off" if abs(float(value)) >= hint.threshold else "in-sync"
+    raise ValueError(hint.type)
+
+
+def option_for(hint: Hint, feature: str):
+    """The answer value a client sends back for a feature value (question options)."""
+    for opt in hint.options:
+        if feature_value(hint, check_value(hint, opt)) == feature:
+            return opt
+    return None

@@ -1,0 +1,567 @@
+"""Load the knowledge base once, check it strictly, and freeze it.
+
+A broken file stops the start with the file, the entry and the field named:
+the KB is never half-loaded. `check()` runs the same checks and returns every
+problem (the `kb check` lint); `load()` raises on the first file with any.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import markdown as _markdown
+import nh3
+
+from . import yamlsafe
+from .normalize import normalize
+from .yamlsafe import Problem
+
+STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
+HINT_TYPES = ("enum", "bool", "region", "version", "varlist", "skew")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]+$")
+
+
+class KBError(Exception):
+    """The knowledge base cannot be loaded; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"knowledge base is broken: {first}{more}")
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    detail: str
+    detail_html: str
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    title: str
+    summary: str
+    summary_html: str
+    # feature -> value -> likelihood ratio against the hint's base rate
+    evidence: MappingProxyType
+    markers: MappingProxyType
+    why: MappingProxyType
+    fixes: tuple[Fix, ...]
+    docs: tuple[str, ...]
+    # feature -> value -> P(value | cause), derived at load
+    likelihood: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    error_id: str
+    stage: str
+    versions: str
+    text: str
+    norm: str
+    examples: tuple[str, ...]
+    generic: bool
+    priors: MappingProxyType
+    prior_sources: MappingProxyType
+    implies: MappingProxyType
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    id: str
+    title: str
+    http_status: int | None
+    summary: str
+    summary_html: str
+    anchors: tuple[str, ...]  # normalised
+    variants: tuple[Variant, ...]
+    priors: MappingProxyType
+    prior_sources: MappingProxyType
+    not_examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hint:
+    key: str
+    type: str
+    values: tuple[str, ...]  # feature values (classes for region/version/varlist/skew)
+    base: MappingProxyType
+    groups: MappingProxyType
+    question_text: str
+    question_how: str
+    options: tuple  # what a client sends back, one per answer
+    labels: MappingProxyType
+    opt_in: frozenset = frozenset()
+    buckets: tuple = ()
+    threshold: float = 300.0
+
+
+@dataclass(frozen=True)
+class Marker:
+    name: str
+    description: str
+    patterns: tuple[re.Pattern, ...]
+    sets: MappingProxyType
+
+
+@dataclass(frozen=True)
+class KB:
+    path: str
+    version: str
+    errors: MappingProxyType
+    causes: MappingProxyType
+    hints: MappingProxyType
+    markers: MappingProxyType
+    cause_ids: tuple[str, ...]
+    variants: tuple[Variant, ...]
+
+
+# --- Markdown: rendered once at load, then sanitised (Markdown does not sanitise)
+
+_ALLOWED_TAGS = {"p", "br", "code", "pre", "em", "strong", "ul", "ol", "li", "a", "blockquote", "h4", "h5"}
+
+
+def render_markdown(text: str) -> str:
+    html = _markdown.markdown(text or "", extensions=["fenced_code"])
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes={"https"},
+                     link_rel="noopener noreferrer nofollow")
+
+
+# --- loading ---------------------------------------------------------------------------
+
+def default_path() -> str:
+    env = os.environ.get("AUTHDOCTOR_KB")
+    if env:
+        return env
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "kb" / "hints.yaml").is_file():
+            return str(parent / "kb")
+    return str(Path.cwd() / "kb")
+
+
+class _Reader:
+    """Collects problems for one file, naming entry and field."""
+
+    def __init__(self, rel: str, doc: yamlsafe.Located | None, problems: list[Problem]):
+        self.rel = rel
+        self.doc = doc
+        self.problems = problems
+
+    def bad(self, code: str, path: tuple, message: str) -> None:
+        line = self.doc.line(*path) if self.doc else 1
+        where = ".".join(str(p) for p in path)
+        self.problems.append(Problem(code, self.rel, line, 1, f"{where}: {message}" if where else message))
+
+    def text(self, obj, path, required=True) -> str:
+        value = _get(obj, path[-1])
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.bad("KB004", path, "is required and must be non-empty text")
+            return ""
+        if not isinstance(value, str):
+            self.bad("KB005", path, f"must be text, not {type(value).__name__}")
+            return ""
+        return value
+
+    def mapping(self, obj, path, required=True) -> dict:
+        value = _get(obj, path[-1])
+        if value is None:
+            if required:
+                self.bad("KB004", path, "is required (a mapping)")
+            return {}
+        if not isinstance(value, dict):
+            self.bad("KB005", path, f"must be a mapping, not {type(value).__name__}")
+            return {}
+        return value
+
+    def seq(self, obj, path, required=True) -> list:
+        value = _get(obj, path[-1])
+        if value is None:
+            if required:
+                self.bad("KB004", path, "is required (a list)")
+            return []
+        if not isinstance(value, list):
+            self.bad("KB005", path, f"must be a list, not {type(value).__name__}")
+            return []
+        return value
+
+    def number(self, value, path, *, low=0.0, high=math.inf, sourced=True) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.bad("KB006", path, f"must be a number, not {value!r}")
+            return 1.0
+        if not (low <= value <= high) or math.isnan(value):
+            self.bad("KB007", path, f"{value} is out of range [{low}, {high}]")
+        if sourced and self.doc and not self.doc.comment(*path):
+            self.bad("KB010", path, "a number needs a trailing '# comment' naming its source")
+        return float(value)
+
+    def only(self, obj, path, allowed: set) -> None:
+        if isinstance(obj, dict):
+            for key in obj:
+                if key not in allowed:
+                    self.bad("KB008", path + (key,), f"unknown field; allowed: {', '.join(sorted(allowed))}")
+
+
+def _get(obj, key):
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _key(k) -> str:
+    return str(k).lower() if isinstance(k, bool) else str(k)
+
+
+def _read(path: Path, root: Path, problems: list[Problem]) -> tuple[yamlsafe.Located | None, _Reader]:
+    rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem("KB001", rel, 1, 1, f"cannot be read as UTF-8 text: {exc}"))
+        return None, _Reader(rel, None, problems)
+    doc, found = yamlsafe.load(raw, rel)
+    problems.extend(found)
+    reader = _Reader(rel, doc, problems)
+    if doc is not None and not isinstance(doc.data, dict):
+        reader.bad("KB005", (), "the file must be a mapping at the top level")
+        return None, reader
+    return doc, reader
+
+
+def _load_cause_ids(root: Path, problems) -> tuple[str, ...]:
+    doc, r = _read(root / "cause-ids.yaml", root, problems)
+    if doc is None:
+        return ()
+    ids = r.seq(doc.data, ("ids",))
+    for i, cid in enumerate(ids):
+        if not isinstance(cid, str) or not _ID.match(cid):
+            r.bad("KB009", ("ids", i), f"{cid!r} is not a cause id (lower-case words joined by '-')")
+    return tuple(x for x in ids if isinstance(x, str))
+
+
+def _load_hints(root: Path, problems) -> dict[str, Hint]:
+    doc, r = _read(root / "hints.yaml", root, problems)
+    if doc is None:
+        return {}
+    hints = {}
+    for key, spec in doc.data.items():
+        p = (key,)
+        if not isinstance(spec, dict):
+            r.bad("KB005", p, "must be a mapping")
+            continue
+        r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold"})
+        htype = spec.get("type")
+        if htype not in HINT_TYPES:
+            r.bad("KB011", p + ("type",), f"must be one of {', '.join(HINT_TYPES)}")
+            continue
+        values = ("true", "false") if htype == "bool" else tuple(_key(v) for v in (spec.get("values") or []))
+        if not values:
+            r.bad("KB004", p + ("values",), "is required")
+        base_raw = r.mapping(spec, p + ("base",))
+        base = {}
+        for v, w in base_raw.items():
+            vk = _key(v)
+            if vk not in values:
+                r.bad("KB012", p + ("base", v), f"'{vk}' is not one of the values {list(values)}")
+            base[vk] = r.number(w, p + ("base", v), low=0.0, high=1.0)
+        missing = [v for v in values if v not in base]
+        if missing:
+            r.bad("KB012", p + ("base",), f"needs a base rate for {missing}")
+        total = sum(base.values())
+        if base and abs(total - 1.0) > 0.02:
+            r.bad("KB013", p + ("base",), f"base rates add up to {total:.3f}, not 1")
+        base = {v: w / total for v, w in base.items()} if total else base
+        groups = {}
+        for g, members in (spec.get("groups") or {}).items():
+            members = [_key(m) for m in members or []]
+            for m in members:
+                if m not in values:
+                    r.bad("KB012", p + ("groups", g), f"'{m}' is not one of the values")
+            groups[g] = tuple(members)
+        q = r.mapping(spec, p + ("question",))
+        qtext = r.text(q, p + ("question", "text"))
+        options = q.get("options")
+        if options is None:
+            options = [True if v == "true" else False if v == "false" else v for v in values]
+        labels = {_key(k): str(v) for k, v in (q.get("labels") or {}).items()}
+        buckets = tuple((b.get("name"), b.get("below")) for b in spec.get("buckets") or [])
+        hints[key] = Hint(
+            key=key, type=htype, values=values, base=MappingProxyType(base),
+            groups=MappingProxyType(groups), question_text=qtext, question_how=str(q.get("how") or ""),
+            options=tuple(options), labels=MappingProxyType(labels),
+            opt_in=frozenset(spec.get("opt_in") or ()), buckets=buckets,
+            threshold=float(spec.get("threshold") or 300),
+        )
+    return hints
+
+
+def _load_markers(root: Path, problems) -> dict[str, Marker]:
+    doc, r = _read(root / "markers.yaml", root, problems)
+    if doc is None:
+        return {}
+    out = {}
+    for name, spec in doc.data.items():
+        p = (name,)
+        if not isinstance(spec, dict):
+            r.bad("KB005", p, "must be a mapping")
+            continue
+        r.only(spec, p, {"description", "patterns", "sets"})
+        r.text(spec, p + ("description",))
+        compiled = []
+        for i, pat in enumerate(r.seq(spec, p + ("patterns",))):
+            try:
+                compiled.append(re.compile(str(pat), re.I))
+            except re.error as exc:
+                r.bad("KB014", p + ("patterns", i), f"is not a valid regex: {exc}")
+        sets = {k: v for k, v in (spec.get("sets") or {}).items()}
+        out[name] = Marker(name, str(spec.get("description") or ""), tuple(compiled), MappingProxyType(sets))
+    return out
+
+
+def _load_fixes(r: _Reader, data, p) -> tuple[Fix, ...]:
+    fixes = []
+    raw = r.seq(data, p)
+    if isinstance(data, dict) and "fixes" in data and not raw:
+        r.bad("KB015", p, "needs at least one fix")
+    for i, f in enumerate(raw):
+        fp = p + (i,)
+        if not isinstance(f, dict):
+            r.bad("KB005", fp, "must be a mapping with title, detail, commands")
+            continue
+        r.only(f, fp, {"title", "detail", "commands"})
+        title = r.text(f, fp + ("title",))
+        detail = r.text(f, fp + ("detail",))
+        cmds = r.seq(f, fp + ("commands",))
+        if not cmds:
+            r.bad("KB015", fp + ("commands",), "needs at least one command a person can paste")
+        for j, c in enumerate(cmds):
+            if not isinstance(c, str) or not c.strip():
+                r.bad("KB015", fp + ("commands", j), "must be non-empty text")
+        fixes.append(Fix(title, detail, render_markdown(detail), tuple(str(c).rstrip("\n") for c in cmds)))
+    return tuple(fixes)
+
+
+def _ratio_table(r: _Reader, raw, p, hints: dict[str, Hint]) -> dict:
+    out = {}
+    for feat, table in (raw or {}).items():
+        fp = p + (feat,)
+        hint = hints.get(feat)
+        if hint is None:
+            r.bad("KB016", fp, f"'{feat}' is not a hint in hints.yaml")
+            continue
+        if not isinstance(table, dict):
+            r.bad("KB005", fp, "must map feature values to likelihood ratios")
+            continue
+        row = {}
+        for v, w in table.items():
+            vk = _key(v)
+            if vk not in hint.values and vk not in hint.groups:
+                allowed = list(hint.values) + list(hint.groups)
+                r.bad("KB012", fp + (v,), f"'{vk}' is not a value of {feat}: {allowed}")
+                continue
+            row[vk] = r.number(w, fp + (v,), low=0.001, high=100.0)
+        out[feat] = MappingProxyType(row)
+    return out
+
+
+def _likelihoods(evidence: dict, hints: dict[str, Hint]) -> dict:
+    """P(value | cause) from the ratios: base rate x ratio, renormalised."""
+    out = {}
+    for key, hint in hints.items():
+        row = evidence.get(key, {})
+        weights = {}
+        for v in hint.values:
+            ratio = row.get(v)
+            if ratio is None:
+                ratio = next((row[g] for g, members in hint.groups.items() if g in row and v in members), 1.0)
+            weights[v] = hint.base[v] * ratio
+        total = sum(weights.values()) or 1.0
+        out[key] = MappingProxyType({v: w / total for v, w in weights.items()})
+    return out
+
+
+def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | None:
+    doc, r = _read(path, root, problems)
+    if doc is None:
+        return None
+    d = doc.data
+    r.only(d, (), {"id", "title", "summary", "evidence", "markers", "why", "fixes", "docs"})
+    cid = r.text(d, ("id",))
+    if cid and cid != path.stem:
+        r.bad("KB017", ("id",), f"'{cid}' must equal the file name '{path.stem}'")
+    title = r.text(d, ("title",))
+    summary = r.text(d, ("summary",))
+    evidence = _ratio_table(r, r.mapping(d, ("evidence",), required=False), ("evidence",), hints)
+    mk = {}
+    for name, w in r.mapping(d, ("markers",), required=False).items():
+        if name not in markers:
+            r.bad("KB016", ("markers", name), f"'{name}' is not a marker in markers.yaml")
+            continue
+        mk[name] = r.number(w, ("markers", name), low=0.001, high=100.0)
+    why = {str(k): str(v) for k, v in r.mapping(d, ("why",), required=False).items()}
+    for k in why:
+        if k not in hints and k not in markers:
+            r.bad("KB016", ("why", k), f"'{k}' is neither a hint nor a marker")
+    fixes = _load_fixes(r, d, ("fixes",))
+    if not fixes and "fixes" not in d:
+        r.bad("KB015", ("fixes",), "needs at least one fix")
+    docs = []
+    for i, url in enumerate(r.seq(d, ("docs",), required=False)):
+        if not isinstance(url, str) or not url.startswith("https://"):
+            r.bad("KB018", ("docs", i), "must be an https:// link")
+        else:
+            docs.append(url)
+    return Cause(
+        id=cid, title=title, summary=summary, summary_html=render_markdown(summary),
+        evidence=MappingProxyType(evidence), markers=MappingProxyType(mk), why=MappingProxyType(why),
+        fixes=fixes, docs=tuple(docs),
+        likelihood=MappingProxyType(_likelihoods(evidence, hints)),
+    )
+
+
+def _priors(r: _Reader, raw, p, cause_ids) -> tuple[dict, dict]:
+    priors, sources = {}, {}
+    for cid, w in (raw or {}).items():
+        if cid not in cause_ids:
+            r.bad("KB019", p + (cid,), f"'{cid}' is not a cause id in cause-ids.yaml")
+            continue
+        priors[cid] = r.number(w, p + (cid,), low=0.0001, high=1.0)
+        sources[cid] = r.doc.comment(*p, cid) if r.doc else ""
+    return priors, sources
+
+
+def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode | None:
+    doc, r = _read(path, root, problems)
+    if doc is None:
+        return None
+    d = doc.data
+    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "not_examples"})
+    eid = r.text(d, ("id",))
+    if eid and eid != path.stem:
+        r.bad("KB017", ("id",), f"'{eid}' must equal the file name '{path.stem}'")
+    if eid and not _CODE.match(eid):
+        r.bad("KB009", ("id",), "an error id is the code as AWS prints it (letters and digits)")
+    anchors = []
+    for i, a in enumerate(r.seq(d, ("anchors",))):
+        n = normalize(str(a)) if isinstance(a, str) else ""
+        if len(n) < 6:
+            r.bad("KB020", ("anchors", i), "an anchor must be distinctive text of 6 characters or more")
+        else:
+            anchors.append(n)
+    priors, sources = _priors(r, r.mapping(d, ("priors",)), ("priors",), cause_ids)
+    if not priors:
+        r.bad("KB021", ("priors",), "an error needs at least one cause")
+    variants = []
+    for i, v in enumerate(r.seq(d, ("variants",))):
+        vp = ("variants", i)
+        if not isinstance(v, dict):
+            r.bad("KB005", vp, "must be a mapping")
+            continue
+        r.only(v, vp, {"id", "stage", "versions", "text", "examples", "generic", "priors", "implies"})
+        vid = r.text(v, vp + ("id",))
+        if vid and not _ID.match(vid):
+            r.bad("KB009", vp + ("id",), "a variant id is lower-case words joined by '-'")
+        stage = v.get("stage")
+        if stage not in STAGES:
+            r.bad("KB011", vp + ("stage",), f"must be one of {', '.join(STAGES)}")
+        text = r.text(v, vp + ("text",))
+        examples = [e for e in r.seq(v, vp + ("examples",)) if isinstance(e, str)]
+        if not examples:
+            r.bad("KB022", vp + ("examples",), "needs at least one real example text")
+        vpri, vsrc = _priors(r, v.get("priors"), vp + ("priors",), cause_ids)
+        implies = {}
+        for hk, hv in (v.get("implies") or {}).items():
+            if hk not in hints:
+                r.bad("KB016", vp + ("implies", hk), f"'{hk}' is not a hint")
+            else:
+                implies[hk] = hv
+        variants.append(Variant(
+            id=vid, error_id=eid, stage=stage if stage in STAGES else "unknown",
+            versions=str(v.get("versions") or ""), text=text, norm=normalize(text),
+            examples=tuple(examples), generic=bool(v.get("generic", False)),
+            priors=MappingProxyType(vpri), prior_sources=MappingProxyType(vsrc),
+            implies=MappingProxyType(implies)))
+    if not variants:
+        r.bad("KB022", ("variants",), "an error needs at least one variant")
+    summary = r.text(d, ("summary",))
+    status = d.get("http_status")
+    return ErrorCode(
+        id=eid, title=r.text(d, ("title",)), http_status=status if isinstance(status, int) else None,
+        summary=summary, summary_html=render_markdown(summary), anchors=tuple(anchors),
+        variants=tuple(variants), priors=MappingProxyType(priors), prior_sources=MappingProxyType(sources),
+        not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)))
+
+
+def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
+    root = Path(path).resolve()
+    problems: list[Problem] = []
+    if not (root / "hints.yaml").is_file():
+        return None, [Problem("KB000", str(root), 1, 1, "no knowledge base here (hints.yaml missing)")]
+    cause_ids = _load_cause_ids(root, problems)
+    hints = _load_hints(root, problems)
+    markers = _load_markers(root, problems)
+    for mname, m in markers.items():
+        for hk, hv in m.sets.items():
+            if hk not in hints:
+                problems.append(Problem("KB016", "kb/markers.yaml", 1, 1, f"{mname}.sets: '{hk}' is not a hint"))
+    causes = {}
+    for f in sorted((root / "causes").glob("*.yaml")):
+        c = _load_cause(f, root, hints, markers, problems)
+        if c and c.id:
+            causes[c.id] = c
+    errors = {}
+    seen_variants: dict[str, str] = {}
+    for f in sorted((root / "errors").glob("*.yaml")):
+        e = _load_error(f, root, hints, cause_ids, problems)
+        if not e:
+            continue
+        for v in e.variants:
+            if v.id in seen_variants:
+                problems.append(Problem("KB023", f"kb/errors/{f.name}", 1, 1,
+                                        f"variant id '{v.id}' is used again (also in {seen_variants[v.id]})"))
+            seen_variants[v.id] = f.name
+        errors[e.id] = e
+    for cid in cause_ids:
+        if cid not in causes:
+            problems.append(Problem("KB024", "kb/causes", 1, 1, f"cause id '{cid}' has no file causes/{cid}.yaml"))
+    for cid in causes:
+        if cid not in cause_ids:
+            problems.append(Problem("KB019", f"kb/causes/{cid}.yaml", 1, 1, f"'{cid}' is not in cause-ids.yaml"))
+    for e in errors.values():
+        for cid in list(e.priors) + [c for v in e.variants for c in v.priors]:
+            if cid in cause_ids and cid not in causes:
+                problems.append(Problem("KB024", f"kb/errors/{e.id}.yaml", 1, 1, f"prior for '{cid}', which has no cause file"))
+    if problems:
+        return None, problems
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*.yaml")):
+        digest.update(f.relative_to(root).as_posix().encode())
+        digest.update(f.read_bytes())
+    kb = KB(
+        path=str(root), version=digest.hexdigest()[:12],
+        errors=MappingProxyType(errors), causes=MappingProxyType(causes), hints=MappingProxyType(hints),
+        markers=MappingProxyType(markers), cause_ids=cause_ids,
+        variants=tuple(v for e in errors.values() for v in e.variants))
+    return kb, []
+
+
+def check(path: str | os.PathLike | None = None) -> list[Problem]:
+    """Every problem in the KB (empty list: it is sound)."""
+    _, problems = _build(path or default_path())
+    return problems
+
+
+def load(path: str | os.PathLike | None = None) -> KB:
+    kb, problems = _build(path or default_path())
+    if problems:
+        raise KBError(problems)
+    return kb

@@ -1,0 +1,112 @@
+"""Recognise which known error a paste is, and in which message shape.
+
+Literal anchors (the error code, the fixed sentence) pick the candidate errors;
+rapidfuzz's partial_ratio then scores each candidate variant against the best
+aligned window of the paste, so noise around the message costs nothing.
+Best match, never first match; never a guess when nothing is close.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .kb import KB, Variant
+from .normalize import normalize_lines
+
+# Below this the answer is "not recognised". Chosen on tests/cases (positives
+# and the honeypot of real non-credential errors): see `python -m authdoctor eval`.
+THRESHOLD = 75.0
+# Without any anchor of the error in the paste, only a near-exact match counts.
+UNANCHORED_THRESHOLD = 92.0
+# A specific variant within this many points of a generic wrapper wins over it.
+GENERIC_MARGIN = 12.0
+# Long pastes (CI logs) are cut down to the lines around anything error-like.
+_WINDOW_CHARS = 6000
+_CONTEXT_LINES = 3
+_ERRORISH = ("error", "denied", "credential", "token", "signature", "unauthorized", "expired", "not authorized", "invalid")
+
+
+@dataclass(frozen=True)
+class Match:
+    variant: Variant
+    score: float
+    anchored: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    best: Match | None
+    ranked: tuple[Match, ...]  # every scored variant, best first (one per error)
+    text: str  # the normalised text that was matched
+
+
+def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
+    text = " ".join(lines)
+    if len(text) <= _WINDOW_CHARS:
+        return text
+    keep = set()
+    for i, line in enumerate(lines):
+        if any(a in line for a in anchors) or any(w in line for w in _ERRORISH):
+            keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
+    # anchors first: they are what the score hangs on
+    picked = [lines[i] for i in sorted(keep)]
+    focused = " ".join(picked)
+    if len(focused) > 4 * _WINDOW_CHARS:
+        anchored = [i for i, line in enumerate(lines) if any(a in line for a in anchors)]
+        window = set()
+        for i in anchored[:20]:
+            window.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
+        focused = " ".join(lines[i] for i in sorted(window)) or focused[: 4 * _WINDOW_CHARS]
+    return focused
+
+
+class Matcher:
+    """Built once per KB: the normalised variant texts and anchors are precomputed."""
+
+    def __init__(self, kb: KB):
+        self.kb = kb
+        self.anchors = tuple(sorted({a for e in kb.errors.values() for a in e.anchors}))
+        self.by_error = {eid: e.variants for eid, e in kb.errors.items()}
+
+    def match(self, text: str) -> Result:
+        lines = normalize_lines(text)
+        hay = _focus(lines, self.anchors)
+        anchored_errors = {eid for eid, e in self.kb.errors.items() if any(a in hay for a in e.anchors)}
+        scored: list[Match] = []
+        for eid, variants in self.by_error.items():
+            anchored = eid in anchored_errors
+            cutoff = THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD
+            best = None
+            for v in variants:
+                if not v.norm:
+                    continue
+                s = fuzz.partial_ratio(v.norm, hay, processor=None, score_cutoff=cutoff * 0.9)
+                if not s:
+                    continue
+                # the paste shows only part of a longer message: less sure it is this shape
+                cover = min(1.0, len(hay) / len(v.norm))
+                s = s * (0.8 + 0.2 * cover)
+                if best is None or s > best.score + 0.5 or (abs(s - best.score) <= 0.5 and len(v.norm) > len(best.variant.norm)):
+                    best = Match(v, s, anchored)
+            if best and best.score >= (THRESHOLD if anchored else UNANCHORED_THRESHOLD):
+                scored.append(best)
+        scored.sort(key=lambda m: (-m.score, -len(m.variant.norm)))
+        winner = None
+        if scored:
+            winner = scored[0]
+            if winner.variant.generic:
+                specific = [m for m in scored if not m.variant.generic and m.score >= winner.score - GENERIC_MARGIN]
+                if specific:
+                    winner = specific[0]
+        return Result(best=winner, ranked=tuple(scored), text=hay)
+
+    def closest(self, text: str, n: int = 3) -> list[tuple[str, float]]:
+        """The errors the KB knows that come nearest, for a not-recognised answer."""
+        hay = _focus(normalize_lines(text), self.anchors)
+        out = []
+        for eid, variants in self.by_error.items():
+            s = max((fuzz.partial_ratio(v.norm, hay, processor=None) for v in variants), default=0.0)
+            out.append((eid, round(s, 1)))
+        out.sort(key=lambda x: -x[1])
+        return out[:n]

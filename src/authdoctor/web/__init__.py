@@ -1,0 +1,49 @@
+"""The Flask doors onto the engine: page, JSON API and Slack, built by an app factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .. import kb as kbmod
+from ..diagnose import Doctor
+
+# Bodies larger than this are refused with 413 before they are read whole.
+MAX_BODY = 64 * 1024
+
+
+def create_app(kb_path: str | None = None, test_config: dict | None = None) -> Flask:
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    app = Flask(__name__, template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        SLACK_SIGNING_SECRET=os.environ.get("SLACK_SIGNING_SECRET"),
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_DEFAULT=os.environ.get("RATELIMIT_DEFAULT", "120 per minute"),
+        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    # A broken KB stops the start here, naming file, entry and field (KBError).
+    doctor = Doctor(kbmod.load(kb_path or app.config.get("KB_PATH")))
+    app.extensions["authdoctor"] = doctor
+
+    from . import api, errors, pages, security
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    try:
+        from . import slack
+    except ImportError:  # pragma: no cover - slack door optional while it is built
+        slack = None
+    if slack is not None:
+        app.register_blueprint(slack.bp)
+    return app
+
+
+def doctor() -> Doctor:
+    from flask import current_app
+    return current_app.extensions["authdoctor"]

@@ -1,0 +1,68 @@
+"""One JSON error envelope for /api/* and /slack/*, a plain page elsewhere; never a 500 trace."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("authdoctor")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+          413: "too_large", 415: "unsupported_media_type", 429: "rate_limited", 503: "unavailable"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/slack/", "/healthz"))
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if field:
+        body["error"]["field"] = field
+    rid = getattr(g, "request_id", None)
+    if rid:
+        body["error"]["request_id"] = rid
+    if wants_json():
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, request_id=rid), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        g.error_code = exc.code
+        return error_response(exc.status, exc.code, exc.message, exc.field)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        code = _CODES.get(status, "http_error")
+        g.error_code = code
+        message = {
+            413: "the request body is larger than 64 KiB; paste only the error block",
+            405: f"{request.method} is not allowed here",
+            404: "no such page",
+        }.get(status, exc.description or exc.name)
+        resp = error_response(status, code, message)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            resp[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # never a stack trace to the client; the request id ties the log line to the answer
+        g.error_code = "internal"
+        log.exception("unexpected error", extra={"request_id": getattr(g, "request_id", None)})
+        return error_response(500, "internal", "something went wrong on our side; quote the request id when you report it")
+
+    @app.before_request
+    def _request_id():
+        g.request_id = uuid.uuid4().hex[:16]

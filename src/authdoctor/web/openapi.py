@@ -1,0 +1,116 @@
+"""The OpenAPI 3.0 document the API serves: the full truth of the contract.
+
+Hint schemas come from the KB's vocabulary, so the document cannot drift from
+what the server accepts.
+"""
+from __future__ import annotations
+
+from .. import __version__
+from ..kb import KB
+
+
+def _hint_schema(h) -> dict:
+    if h.type == "bool":
+        return {"type": "boolean"}
+    if h.type == "enum":
+        return {"type": "string", "enum": list(h.values)}
+    if h.type == "region":
+        return {"type": "string", "pattern": r"^(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-\d{1,2}$",
+                "example": "eu-west-1"}
+    if h.type == "version":
+        return {"type": "string", "pattern": r"^v?\d+(?:\.\d+)?(?:\.\d+)?(?:[-+.][0-9A-Za-z.-]+)?$", "example": "1.5.7"}
+    if h.type == "varlist":
+        return {"type": "array", "items": {"type": "string", "pattern": "^AWS_[A-Z0-9_]{1,64}$"}, "maxItems": 64}
+    if h.type == "skew":
+        return {"type": "number", "minimum": -1e9, "maximum": 1e9}
+    return {}
+
+
+def openapi_document(kb: KB) -> dict:
+    error_schema = {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
+            "request_id": {"type": "string"}}}},
+    }
+    err = lambda d: {"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}  # noqa: E731
+    cause = {
+        "type": "object", "required": ["id", "title", "probability", "why", "fix"],
+        "properties": {
+            "id": {"type": "string", "enum": list(kb.cause_ids)},
+            "title": {"type": "string"},
+            "probability": {"type": "number", "minimum": 0, "maximum": 1},
+            "why": {"type": "array", "items": {"type": "string"}},
+            "summary_html": {"type": "string"},
+            "fix": {"type": "array", "items": {"type": "object", "required": ["title", "detail", "commands"], "properties": {
+                "title": {"type": "string"}, "detail": {"type": "string"}, "detail_html": {"type": "string"},
+                "commands": {"type": "array", "items": {"type": "string"}}}}},
+            "docs": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    answer = {
+        "type": "object",
+        "required": ["recognized", "error_code", "stage", "causes", "question", "redacted", "answer_id", "kb_version"],
+        "properties": {
+            "recognized": {"type": "boolean"},
+            "error_code": {"type": "string", "nullable": True},
+            "stage": {"type": "string", "enum": ["provider", "backend", "state-refresh", "resource", "unknown"]},
+            "variant": {"type": "object", "nullable": True, "properties": {
+                "id": {"type": "string"}, "similarity": {"type": "number"}, "versions": {"type": "string"}}},
+            "title": {"type": "string", "nullable": True},
+            "summary_html": {"type": "string", "nullable": True},
+            "causes": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
+            "question": {"type": "object", "nullable": True, "properties": {
+                "hint": {"type": "string", "enum": list(kb.hints)}, "text": {"type": "string"}, "how": {"type": "string"},
+                "options": {"type": "array", "items": {}}, "labels": {"type": "array", "items": {"type": "string"}},
+                "gain_bits": {"type": "number"}}},
+            "hints_used": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                "value": {}, "source": {"type": "string", "enum": ["user", "text", "variant"]}, "feature": {"type": "string"}}}},
+            "markers": {"type": "array", "items": {"type": "string"}},
+            "redacted": {"type": "array", "items": {"type": "string"}},
+            "rotate": {"type": "string", "nullable": True},
+            "closest": {"type": "array", "items": {"type": "object", "properties": {
+                "error_code": {"type": "string"}, "similarity": {"type": "number"}}}},
+            "answer_id": {"type": "string"},
+            "kb_version": {"type": "string"},
+        },
+    }
+    request_schema = {
+        "type": "object", "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "minLength": 1, "maxLength": 65536, "description": "the pasted error text"},
+            "hints": {"type": "object", "additionalProperties": False,
+                      "properties": {k: _hint_schema(h) for k, h in kb.hints.items()}},
+            "unknown": {"type": "array", "items": {"type": "string", "enum": list(kb.hints)},
+                        "description": "hints the user answered \"I don't know\": not asked again, no evidence added"},
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "AuthDoctor API", "version": __version__,
+                 "description": "Ranked causes and fixes for pasted Terraform/AWS credential errors."},
+        "paths": {
+            "/api/v1/diagnose": {"post": {
+                "summary": "Diagnose a pasted Terraform/AWS credential error.",
+                "operationId": "diagnose",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiagnoseRequest"}}}},
+                "responses": {
+                    "200": {"description": "the diagnosis", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}}},
+                    "400": err("bad JSON, a missing or empty field, an unknown hint or a value outside its domain"),
+                    "413": err("the body is larger than 64 KiB"),
+                    "415": err("the body is not application/json"),
+                    "429": err("too many requests from this client"),
+                }}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document.", "operationId": "openapi",
+                                             "responses": {"200": {"description": "the OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/api/v1/hints": {"get": {"summary": "The hint vocabulary.", "operationId": "hints",
+                                      "responses": {"200": {"description": "hint keys, values and questions", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/healthz": {"get": {"summary": "Liveness, and which knowledge base answers.", "operationId": "healthz",
+                                 "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                                     "type": "object", "required": ["status", "kb_version", "causes"],
+                                     "properties": {"status": {"type": "string"}, "kb_version": {"type": "string"},
+                                                    "causes": {"type": "integer"}, "errors": {"type": "integer"},
+                                                    "variants": {"type": "integer"}}}}}}}}},
+        },
+        "components": {"schemas": {"DiagnoseRequest": request_schema, "Answer": answer, "Cause": cause, "Error": error_schema}},
+    }

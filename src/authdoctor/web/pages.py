@@ -1,0 +1,132 @@
+"""The web page: paste, pick what you know, read the ranked causes; answer questions in a thread.
+
+Server-rendered and JavaScript-free: every step is a plain form submission whose
+URL carries the hints (never the pasted text, which stays in the form body).
+"""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, g, render_template, request
+
+from ..hints import HintError
+from . import MAX_BODY, doctor
+
+bp = Blueprint("pages", __name__)
+
+# Short pasted texts (already redacted) may ride in a shareable link; long ones never do.
+LINK_TEXT_LIMIT = 1500
+
+
+class FormError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _form() -> dict:
+    if request.method != "POST":
+        return {}
+    if (request.content_length or 0) > MAX_BODY:
+        raise FormError(413, "The pasted text is larger than 64 KiB. Paste only the error block, not the whole log.")
+    raw = request.get_data(cache=True)
+    if request.mimetype == "application/x-www-form-urlencoded":
+        try:
+            pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise FormError(400, "The submitted text is not valid UTF-8; paste it as plain text.") from None
+        return dict(pairs)
+    return request.form.to_dict()
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _state(kb, form: dict):
+    """Hints, answered steps and "don't know"s from the query, then the form."""
+    args = request.args.to_dict()
+    hints, steps, unknown = {}, _split(args.get("steps")), _split(args.get("unknown"))
+    for source in (args, form):
+        for key, value in source.items():
+            if key in kb.hints and value not in ("", None):
+                hints[key] = value
+    if "env_vars_set" in hints and isinstance(hints["env_vars_set"], str):
+        hints["env_vars_set"] = _split(hints["env_vars_set"].replace(" ", ","))
+    steps = [s for s in steps if s in hints or s in unknown]
+    return hints, steps, unknown
+
+
+def _query(hints: dict, steps: list, unknown: list) -> str:
+    q = {k: (",".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else v) for k, v in hints.items()}
+    if steps:
+        q["steps"] = ",".join(steps)
+    if unknown:
+        q["unknown"] = ",".join(unknown)
+    return urlencode(q)
+
+
+def _opt_value(opt) -> str:
+    if isinstance(opt, bool):
+        return "true" if opt else "false"
+    if isinstance(opt, list):
+        return ",".join(opt)
+    return str(opt)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    """The page: a paste box, the hint selects, and the answer as a thread."""
+    d = doctor()
+    kb = d.kb
+    try:
+        form = _form()
+    except FormError as exc:
+        g.error_code = "too_large" if exc.status == 413 else "bad_encoding"
+        return render_template("index.html", kb=kb, text="", hints={}, form_error=exc.message, thread=[], answer=None), exc.status
+    text = form.get("error", request.args.get("error", ""))
+    hints, steps, unknown = _state(kb, form)
+    if not text.strip():
+        return render_template("index.html", kb=kb, text="", hints=hints, form_error=None if request.method == "GET" else "Paste an error first.",
+                               thread=[], answer=None), (200 if request.method == "GET" else 400)
+    if len(text.encode("utf-8")) > MAX_BODY:
+        g.error_code = "too_large"
+        return render_template("index.html", kb=kb, text="", hints=hints, thread=[], answer=None,
+                               form_error="The pasted text is larger than 64 KiB. Paste only the error block."), 413
+    # the thread: the answer before any question was answered, then after each answer in turn
+    base = {k: v for k, v in hints.items() if k not in steps}
+    thread = []
+    try:
+        answer = d.diagnose(text, base, [u for u in unknown if u not in steps])
+        for i, key in enumerate(steps):
+            asked = answer.get("question")
+            given = {k: hints[k] for k in steps[: i + 1] if k in hints}
+            skipped = [u for u in unknown if u in steps[: i + 1]]
+            thread.append({"answer": answer, "asked_hint": key, "given": hints.get(key, "I don't know"), "question": asked})
+            answer = d.diagnose(text, {**base, **given}, skipped + [u for u in unknown if u not in steps])
+    except HintError as exc:
+        g.error_code = "invalid_hint"
+        return render_template("index.html", kb=kb, text=text, hints={}, thread=[], answer=None,
+                               form_error=f"{exc}"), 400
+    g.recognized_code = answer["error_code"]
+    g.top_cause = answer["causes"][0]["id"] if answer["causes"] else None
+    g.redacted = answer["redacted"]
+    shown_text = _redacted_text(d, text)
+    q = answer.get("question")
+    options = []
+    if q:
+        for opt, label in zip(q["options"], q["labels"]):
+            options.append({"label": label, "url": "/?" + _query({**hints, q["hint"]: opt}, steps + [q["hint"]], unknown)})
+        dont_know = "/?" + _query(hints, steps + [q["hint"]], unknown + [q["hint"]])
+    else:
+        dont_know = None
+    link = "/?" + _query(hints, steps, unknown)
+    if len(shown_text) <= LINK_TEXT_LIMIT:
+        link += "&" + urlencode({"error": shown_text})
+    return render_template("index.html", kb=kb, text=shown_text, hints=hints, form_error=None, thread=thread,
+                           answer=answer, options=options, dont_know=dont_know, link=link)
+
+
+def _redacted_text(d, text: str) -> str:
+    from ..redact import redact
+    return redact(text).text

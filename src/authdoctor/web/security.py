@@ -1,0 +1,54 @@
+"""Headers every response carries, and one JSON log line per request (never the pasted text)."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+from flask import Flask, g, request
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+access_log = logging.getLogger("authdoctor.access")
+
+
+def _setup_logging() -> None:
+    if not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+
+
+def init_app(app: Flask) -> None:
+    _setup_logging()
+
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Cache-Control", "no-store")
+        if getattr(g, "request_id", None):
+            resp.headers["X-Request-Id"] = g.request_id
+        entry = {
+            "request_id": getattr(g, "request_id", None),
+            "method": request.method,
+            "route": request.url_rule.rule if request.url_rule else request.path[:100],
+            "status": resp.status_code,
+            "error_code": getattr(g, "error_code", None),
+            "recognized_code": getattr(g, "recognized_code", None),
+            "top_cause": getattr(g, "top_cause", None),
+            "redacted": getattr(g, "redacted", None) or None,
+            "latency_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+        }
+        access_log.info(json.dumps(entry))
+        return resp
