@@ -121,6 +121,7 @@ def main(argv=None) -> int:
     e.add_argument("cases", nargs="?", help="a case file or folder")
     e.add_argument("--no-hints", action="store_true", help="score the text alone")
     e.add_argument("--verbose", "-v", action="store_true")
+    e.add_argument("--write-baseline", action="store_true", help="record today's ranks as the regression baseline")
     e.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("serve", help="run the development server")

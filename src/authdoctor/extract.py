@@ -34,7 +34,7 @@ _SOURCE_METHOD = [
 ]
 _STAGES = [
     (re.compile(r"error refreshing state|error: refreshing state", re.I), "state-refresh"),
-    (re.compile(r"initializing the backend|backend \"?s3\"?|s3 backend|error loading state|failed to (?:save|persist|upload) state|error acquiring the state lock|error inspecting states", re.I), "backend"),
+    (re.compile(r"initializing the backend|backend ['\"]?s3|s3 backend|error loading state|failed to (?:save|persist|upload) state|error acquiring the state lock|error inspecting states", re.I), "backend"),
     (re.compile(r"configuring terraform aws provider|with provider\[|provider\.aws:|in provider \"aws\"", re.I), "provider"),
     (re.compile(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
 ]

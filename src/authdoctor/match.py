@@ -21,6 +21,8 @@ THRESHOLD = 75.0
 UNANCHORED_THRESHOLD = 92.0
 # A specific variant within this many points of a generic wrapper wins over it.
 GENERIC_MARGIN = 12.0
+# Within one error, a longer variant this close to the best score is the better shape.
+SPECIFIC_MARGIN = 6.0
 # Long pastes (CI logs) are cut down to the lines around anything error-like.
 _WINDOW_CHARS = 6000
 _CONTEXT_LINES = 3
@@ -77,7 +79,7 @@ class Matcher:
         for eid, variants in self.by_error.items():
             anchored = eid in anchored_errors
             cutoff = THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD
-            best = None
+            found = []
             for v in variants:
                 if not v.norm:
                     continue
@@ -86,9 +88,14 @@ class Matcher:
                     continue
                 # the paste shows only part of a longer message: less sure it is this shape
                 cover = min(1.0, len(hay) / len(v.norm))
-                s = s * (0.8 + 0.2 * cover)
-                if best is None or s > best.score + 0.5 or (abs(s - best.score) <= 0.5 and len(v.norm) > len(best.variant.norm)):
-                    best = Match(v, s, anchored)
+                found.append(Match(v, s * (0.8 + 0.2 * cover), anchored))
+            best = None
+            if found:
+                top = max(m.score for m in found)
+                # near-ties go to the most specific shape (Drain3 #68): a short variant is
+                # contained in every longer one and would otherwise always win
+                near = [m for m in found if m.score >= top - SPECIFIC_MARGIN]
+                best = max(near, key=lambda m: (len(m.variant.norm), m.score))
             if best and best.score >= (THRESHOLD if anchored else UNANCHORED_THRESHOLD):
                 scored.append(best)
         scored.sort(key=lambda m: (-m.score, -len(m.variant.norm)))

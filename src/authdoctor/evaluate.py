@@ -1,0 +1,112 @@
+"""Score the KB on labelled cases: `python -m authdoctor eval [FILE|DIR]`.
+
+A case file holds `cases: [{id, error, hints?, expected: <cause id> | null, also_ok?}]`
+(the same shape as the team's shared evaluation set). expected null means the
+text is not a credential error: the right answer is recognized == false.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .diagnose import Doctor
+from .hints import HintError
+
+DEFAULT_CASES = Path(__file__).resolve().parents[2] / "tests" / "cases"
+BASELINE = DEFAULT_CASES / "baseline.json"
+
+
+@dataclass
+class Outcome:
+    id: str
+    expected: str | None
+    rank: int | None  # 1-based rank of the expected cause; None: missing (or claimed, for negatives)
+    top: list
+    probability: float
+    recognized: bool
+
+    @property
+    def ok(self) -> bool:
+        return (not self.recognized) if self.expected is None else self.rank == 1
+
+
+def load_cases(path: str | Path | None = None) -> list[dict]:
+    path = Path(path) if path else DEFAULT_CASES
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    cases = []
+    for f in files:
+        data = yaml.safe_load(f.read_text()) or {}
+        for c in data.get("cases") or []:
+            c = dict(c)
+            c.setdefault("file", f.name)
+            cases.append(c)
+    return cases
+
+
+def run_case(doctor: Doctor, case: dict, use_hints: bool = True) -> Outcome:
+    hints = case.get("hints") if use_hints else None
+    answer = doctor.diagnose(case["error"], hints)
+    ids = [c["id"] for c in answer["causes"]]
+    good = {case.get("expected"), case.get("also_ok")} - {None}
+    rank = next((i + 1 for i, x in enumerate(ids) if x in good), None)
+    p = answer["causes"][0]["probability"] if answer["causes"] else 0.0
+    return Outcome(str(case.get("id")), case.get("expected"), rank, ids[:3], p, answer["recognized"])
+
+
+def score(outcomes: list[Outcome]) -> dict:
+    pos = [o for o in outcomes if o.expected]
+    neg = [o for o in outcomes if not o.expected]
+    n = len(pos) or 1
+    calib = [(o.probability, o.rank == 1) for o in pos if o.top]
+    brier = sum((p - ok) ** 2 for p, ok in calib) / (len(calib) or 1)
+    bins: dict = {}
+    for p, ok in calib:
+        bins.setdefault(min(int(p * 5), 4), []).append((p, ok))
+    ece = sum(len(b) / len(calib) * abs(sum(p for p, _ in b) / len(b) - sum(ok for _, ok in b) / len(b)) for b in bins.values()) if calib else 0.0
+    return {
+        "top1": sum(o.rank == 1 for o in pos) / n,
+        "top3": sum(bool(o.rank and o.rank <= 3) for o in pos) / n,
+        "mrr": sum(1 / o.rank for o in pos if o.rank) / n,
+        "abstain": sum(not o.recognized for o in neg) / (len(neg) or 1) if neg else 1.0,
+        "brier": brier, "ece": ece, "n": len(pos), "neg": len(neg),
+    }
+
+
+def summary_line(s: dict) -> str:
+    return ("top1={top1:.2f} top3={top3:.2f} mrr={mrr:.2f} abstain={abstain:.2f} "
+            "brier={brier:.3f} ece={ece:.3f} n={n} neg={neg}").format(**s)
+
+
+def main(args) -> int:
+    from . import kb as kbmod
+    doctor = Doctor(kbmod.load(getattr(args, "kb", None)))
+    cases = load_cases(args.cases)
+    outcomes = []
+    for c in cases:
+        try:
+            o = run_case(doctor, c, not args.no_hints)
+        except HintError as exc:
+            print(f"{c.get('id')}: bad hints in the case file: {exc}", file=sys.stderr)
+            return 2
+        outcomes.append(o)
+        if args.verbose:
+            if o.expected is None:
+                print(f"{o.id}: negative {'ok' if not o.recognized else 'CLAIMED ' + ','.join(o.top)}")
+            else:
+                print(f"{o.id}: expected {o.expected} rank={o.rank} got {','.join(o.top) or '-'} p={o.probability:.2f}")
+    misses: dict = {}
+    for o in outcomes:
+        if o.expected and o.rank != 1:
+            misses[o.expected] = misses.get(o.expected, 0) + 1
+    if misses:
+        print("not first, by expected cause: " + ", ".join(f"{k}={v}" for k, v in sorted(misses.items(), key=lambda kv: -kv[1])))
+    print(summary_line(score(outcomes)))
+    if getattr(args, "write_baseline", False):
+        ranks = {o.id: (o.rank if o.expected else (not o.recognized)) for o in outcomes}
+        BASELINE.write_text(json.dumps(ranks, indent=1, sort_keys=True) + "\n")
+        print(f"baseline written: {BASELINE}")
+    return 0

@@ -1,0 +1,37 @@
+"""The project's regression corpus (tests/cases/): no case may rank worse than its baseline.
+
+The baseline (tests/cases/baseline.json) is the rank each case had when it was
+last reviewed; `python -m authdoctor eval --write-baseline` records a new one
+after a deliberate improvement.
+"""
+import json
+
+import pytest
+
+from authdoctor.evaluate import BASELINE, load_cases, run_case
+
+CASES = load_cases()
+BASE = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+POSITIVE = [c for c in CASES if c.get("expected")]
+NEGATIVE = [c for c in CASES if not c.get("expected")]
+
+
+@pytest.mark.parametrize("case", POSITIVE, ids=[str(c["id"]) for c in POSITIVE])
+def test_case_ranks_no_worse_than_its_baseline(doctor, case):
+    o = run_case(doctor, case)
+    was = BASE.get(str(case["id"]))
+    if was is None:
+        assert o.rank is not None and o.rank <= 3, f"new case: expected cause in the top 3, got {o.top}"
+    else:
+        assert o.rank is not None and o.rank <= was, f"was rank {was}, now {o.rank}: {o.top}"
+
+
+@pytest.mark.parametrize("case", NEGATIVE, ids=[str(c["id"]) for c in NEGATIVE])
+def test_honeypot_case_is_not_claimed(doctor, case):
+    o = run_case(doctor, case)
+    assert not o.recognized, f"claimed as a credential error: {o.top}"
+
+
+def test_the_corpus_covers_every_cause(kb):
+    covered = {c["expected"] for c in POSITIVE} | {c.get("also_ok") for c in POSITIVE}
+    assert set(kb.cause_ids) <= covered, sorted(set(kb.cause_ids) - covered)

@@ -1,0 +1,60 @@
+"""The command line: diagnose from a file or stdin, hints, JSON, and the KB lint."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid.\n"
+
+
+def run(*args, stdin=""):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.run([sys.executable, "-m", "authdoctor", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=60)
+
+
+def test_diagnose_reads_stdin_and_prints_a_ranking():
+    r = run("diagnose", stdin=ICTI)
+    assert r.returncode == 0 and "InvalidClientTokenId" in r.stdout and "1." in r.stdout
+
+
+def test_diagnose_reads_a_file(tmp_path):
+    f = tmp_path / "err.txt"
+    f.write_text(ICTI)
+    assert "InvalidClientTokenId" in run("diagnose", str(f)).stdout
+
+
+def test_hints_move_the_answer_and_json_is_the_api_shape():
+    r = run("diagnose", "--json", "--hint", "key_prefix=ASIA", "--hint", "has_session_token=false", stdin=ICTI)
+    body = json.loads(r.stdout)
+    assert body["causes"][0]["id"] == "missing-session-token" and body["hints_used"]["key_prefix"]["source"] == "user"
+
+
+def test_a_bad_hint_is_a_clear_error():
+    r = run("diagnose", "--hint", "runner=teamcity", stdin=ICTI)
+    assert r.returncode == 2 and "runner" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unrecognised_text_exits_1_and_says_so():
+    r = run("diagnose", stdin="Error: Cycle: a, b\n")
+    assert r.returncode == 1 and "Not recognised" in r.stdout
+
+
+def test_interactive_never_prompts_without_a_terminal():
+    r = run("diagnose", "--interactive", stdin=ICTI)
+    assert r.returncode == 0 and "> " not in r.stdout.splitlines()[-1:]
+
+
+def test_kb_check_passes_on_the_project_kb():
+    r = run("kb", "check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("ok:")
+
+
+def test_kb_check_names_file_and_field_of_a_broken_kb(kb_copy):
+    p = kb_copy / "causes" / "clock-skew.yaml"
+    p.write_text(p.read_text().replace("title:", "titel:", 1))
+    r = run("--kb", str(kb_copy), "kb", "check")
+    assert r.returncode == 1 and "causes/clock-skew.yaml" in r.stdout and "titel" in r.stdout

@@ -1,0 +1,98 @@
+"""The matcher recognises the article's variants whatever noise surrounds them, and nothing else."""
+import re
+
+import pytest
+
+from authdoctor.match import Matcher
+from authdoctor.redact import redact
+
+ARTICLE = {
+    "bare-provider": ("provider.aws: InvalidClientTokenId: The security token included in the request is invalid.\n"
+                      "status code: 403, request id: 6c7a0e1d-1b2c-4d5e-8f90-123456789abc", "provider"),
+    "sts-provider": ("Error: error configuring Terraform AWS Provider: error validating provider credentials:\n"
+                     "error calling sts:GetCallerIdentity: operation error STS: GetCallerIdentity,\n"
+                     "https response error StatusCode: 403, RequestID: 0b5e6c1a-3d2f-4e8a-9b7c-1f2e3d4c5b6a,\n"
+                     "api error InvalidClientTokenId: The security token included in the request is invalid", "provider"),
+    "s3-backend": ("Error configuring the backend 's3': InvalidClientTokenId: The security token included in the request is invalid",
+                   "backend"),
+    "state-refresh": ("Error refreshing state: 1 error(s) occurred:\n"
+                      "* provider.aws: InvalidClientTokenId: The security token included in the request is invalid", "state-refresh"),
+    "v5-provider": ("Error: configuring Terraform AWS Provider: validating provider credentials: retrieving caller identity from STS: "
+                    "operation error STS: GetCallerIdentity, https response error StatusCode: 403, RequestID: "
+                    "11111111-2222-3333-4444-555555555555, api error InvalidClientTokenId: The security token included in the request is invalid.",
+                    "provider"),
+}
+
+
+@pytest.fixture(scope="module")
+def matcher(kb):
+    return Matcher(kb)
+
+
+def _diag(doctor, text):
+    return doctor.diagnose(text)
+
+
+@pytest.mark.parametrize("name", ARTICLE)
+def test_article_variant_is_recognised_with_code_and_stage(doctor, name):
+    text, stage = ARTICLE[name]
+    a = _diag(doctor, text)
+    assert a["recognized"] and a["error_code"] == "InvalidClientTokenId" and a["stage"] == stage
+
+
+@pytest.mark.parametrize("name", ARTICLE)
+def test_changed_request_ids_do_not_change_the_match(doctor, name):
+    text, _ = ARTICLE[name]
+    other = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "deadbeef-0000-4000-8000-000000000001", text)
+    assert _diag(doctor, other)["variant"] == _diag(doctor, text)["variant"]
+
+
+@pytest.mark.parametrize("name", ARTICLE)
+def test_ansi_colour_codes_are_ignored(doctor, name):
+    text, stage = ARTICLE[name]
+    coloured = "\x1b[31m\x1b[1mError:\x1b[0m " + text.replace("InvalidClientTokenId", "\x1b[1mInvalidClientTokenId\x1b[0m")
+    a = _diag(doctor, coloured)
+    assert a["error_code"] == "InvalidClientTokenId" and a["stage"] == stage
+
+
+@pytest.mark.parametrize("name", ARTICLE)
+def test_ci_log_prefixes_are_ignored(doctor, name):
+    text, stage = ARTICLE[name]
+    logged = "\n".join(f"2024-03-01T10:15:{i:02d}.1234567Z {line}" for i, line in enumerate(text.splitlines()))
+    logged = "##[group]Run terraform plan\n" + logged + "\n##[error]Process completed with exit code 1."
+    a = _diag(doctor, logged)
+    assert a["error_code"] == "InvalidClientTokenId" and a["stage"] == stage
+
+
+def test_the_error_is_found_in_a_long_ci_log(doctor):
+    noise = "\n".join(f"[2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z] module.vpc.aws_subnet.private[{i}]: Refreshing state... [id=subnet-0{i:07d}]"
+                      for i in range(400))
+    a = _diag(doctor, noise + "\n" + ARTICLE["v5-provider"][0] + "\n" + noise)
+    assert a["error_code"] == "InvalidClientTokenId"
+
+
+@pytest.mark.parametrize("text", [
+    "Error: Cycle: aws_security_group.a, aws_security_group.b",
+    "Error: creating EC2 Instance: InvalidAMIID.NotFound: The image id '[ami-0abc]' does not exist",
+    "Error acquiring the state lock: ConditionalCheckFailedException: The conditional request failed",
+    "hello world",
+    "Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'a'",
+])
+def test_unrelated_text_is_not_recognised(doctor, text):
+    a = _diag(doctor, text)
+    assert a["recognized"] is False and a["causes"] == [] and a["error_code"] is None
+
+
+def test_not_recognised_names_the_closest_known_codes(doctor):
+    a = _diag(doctor, "Error: something odd happened with the security token")
+    assert a["recognized"] is False and len(a["closest"]) == 3
+
+
+def test_a_specific_error_wins_over_a_generic_wrapper_around_it(matcher, kb):
+    generic = [v for v in kb.variants if v.generic]
+    if not generic:
+        pytest.skip("no generic wrapper variant in the KB")
+    wrapper = generic[0].examples[0]
+    inner = next(v for v in kb.variants if not v.generic and v.error_id != generic[0].error_id)
+    best = matcher.match(wrapper + "\n" + inner.examples[0]).best
+    assert best is not None and not best.variant.generic

@@ -1,0 +1,65 @@
+"""The page: paste, hints as selects, the ranked answer; escaped, and working without JavaScript."""
+import re
+
+ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."
+
+
+def test_the_empty_page_has_a_textarea_and_hint_selects(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<textarea" in html and 'name="runner"' in html and 'name="key_prefix"' in html
+
+
+def test_posting_an_error_shows_code_stage_causes_and_commands(client):
+    html = client.post("/", data={"error": ICTI}).get_data(as_text=True)
+    assert "InvalidClientTokenId" in html and "stage: provider" in html
+    assert "<meter" in html and 'class="cmd"' in html
+
+
+def test_selected_hints_move_the_ranking(client):
+    html = client.post("/", data={"error": ICTI, "key_prefix": "ASIA", "has_session_token": "false"}).get_data(as_text=True)
+    first = re.search(r'id="cause-([a-z-]+)"', html).group(1)
+    assert first == "missing-session-token"
+
+
+def test_pasted_markup_is_escaped(client):
+    html = client.post("/", data={"error": ICTI + "<script>alert(1)</script>"}).get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_unrecognised_text_says_so_plainly(client):
+    html = client.post("/", data={"error": "Error: Cycle: a, b"}).get_data(as_text=True)
+    assert "Not recognised" in html and "will not guess" in html
+
+
+def test_the_question_is_offered_as_buttons_that_put_the_hint_in_the_url(client):
+    html = client.post("/", data={"error": ICTI}).get_data(as_text=True)
+    actions = re.findall(r'formaction="([^"]+)"', html)
+    assert actions and all(a.startswith("/?") and "steps=" in a for a in actions)
+
+
+def test_answering_a_question_shows_the_thread(client):
+    html = client.post("/", data={"error": ICTI}).get_data(as_text=True)
+    action = re.findall(r'formaction="([^"]+)"', html)[0].replace("&amp;", "&")
+    html2 = client.post(action, data={"error": ICTI}).get_data(as_text=True)
+    assert html2.count('class="step') >= 2 and "Answer:" in html2
+
+
+def test_a_pasted_secret_is_masked_on_the_page_and_rotation_advised(client):
+    html = client.post("/", data={"error": ICTI + "\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"}).get_data(as_text=True)
+    assert "AKIAIOSFODNN7EXAMPLE" not in html and "rotate" in html
+
+
+def test_a_too_large_paste_is_refused_inline(client):
+    r = client.post("/", data={"error": "x" * (70 * 1024)})
+    assert r.status_code == 413 and "64 KiB" in r.get_data(as_text=True)
+
+
+def test_an_invalid_hint_is_shown_inline_with_the_text_kept(client):
+    r = client.post("/?region=nowhere", data={"error": ICTI})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "region" in html and "InvalidClientTokenId" in html
+
+
+def test_the_page_has_no_inline_script(client):
+    html = client.post("/", data={"error": ICTI}).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)

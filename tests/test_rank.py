@@ -1,0 +1,84 @@
+"""Hints move the ranking the way the article and real reports reason."""
+import pytest
+
+ICTI = ("Error: error configuring Terraform AWS Provider: error validating provider credentials: "
+        "error calling sts:GetCallerIdentity: InvalidClientTokenId: The security token included in the request is invalid.")
+
+
+def _ranks(doctor, hints=None, text=ICTI):
+    a = doctor.diagnose(text, hints)
+    return {c["id"]: (i, c["probability"]) for i, c in enumerate(a["causes"])}, a
+
+
+def _p(ranks, cid):
+    return ranks.get(cid, (99, 0.0))[1]
+
+
+def test_probabilities_are_a_distribution_best_first(doctor):
+    _, a = _ranks(doctor)
+    ps = [c["probability"] for c in a["causes"]]
+    assert ps == sorted(ps, reverse=True) and 0 < sum(ps) <= 1.0001 and all(0 <= p <= 1 for p in ps)
+
+
+def test_asia_key_without_session_token_puts_missing_session_token_first(doctor):
+    ranks, a = _ranks(doctor, {"key_prefix": "ASIA", "has_session_token": False})
+    assert a["causes"][0]["id"] == "missing-session-token"
+
+
+def test_asia_key_read_from_the_text_counts_as_a_hint(doctor):
+    _, a = _ranks(doctor, {"has_session_token": False}, ICTI + "\nAWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE")
+    assert a["hints_used"]["key_prefix"] == {"value": "ASIA", "source": "text", "feature": "ASIA"}
+    assert a["causes"][0]["id"] == "missing-session-token"
+
+
+def test_akia_key_rules_out_missing_session_token(doctor):
+    base, _ = _ranks(doctor)
+    akia, _ = _ranks(doctor, {"key_prefix": "AKIA"})
+    assert _p(akia, "missing-session-token") < _p(base, "missing-session-token") / 5
+
+
+def test_stale_aws_variables_lift_stale_env_vars(doctor):
+    base, _ = _ranks(doctor)
+    env, _ = _ranks(doctor, {"env_vars_set": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"], "auth_method": "profile"})
+    assert _p(env, "stale-env-vars") > _p(base, "stale-env-vars") * 1.5
+
+
+def test_opt_in_region_lifts_region_not_enabled(doctor):
+    base, _ = _ranks(doctor)
+    opt, a = _ranks(doctor, {"region": "me-south-1"})
+    assert _p(opt, "region-not-enabled") > 3 * _p(base, "region-not-enabled")
+    assert opt["region-not-enabled"][0] <= 1
+
+
+def test_govcloud_region_lifts_wrong_partition(doctor):
+    base, _ = _ranks(doctor)
+    gov, _ = _ranks(doctor, {"region": "us-gov-west-1"})
+    assert _p(gov, "wrong-partition") > 3 * _p(base, "wrong-partition")
+
+
+@pytest.mark.parametrize("runner", ["github-actions", "gitlab-ci", "jenkins"])
+def test_a_ci_runner_lifts_the_ci_causes(doctor, runner):
+    base, _ = _ranks(doctor, {"runner": "local"})
+    ci, _ = _ranks(doctor, {"runner": runner})
+    assert _p(ci, "ci-secret-misconfigured") > 2 * _p(base, "ci-secret-misconfigured")
+
+
+def test_docker_lifts_docker_credentials_not_passed(doctor):
+    base, _ = _ranks(doctor, {"in_docker": False})
+    dock, _ = _ranks(doctor, {"in_docker": True})
+    assert _p(dock, "docker-credentials-not-passed") > 3 * _p(base, "docker-credentials-not-passed")
+
+
+def test_each_cause_says_why_it_is_ranked_there(doctor):
+    _, a = _ranks(doctor, {"key_prefix": "ASIA", "has_session_token": False})
+    top = a["causes"][0]
+    assert top["why"][0].startswith("Before any hint") and any("ASIA" in w for w in top["why"])
+
+
+def test_same_input_same_answer(doctor):
+    assert doctor.diagnose(ICTI, {"runner": "local"}) == doctor.diagnose(ICTI, {"runner": "local"})
+
+
+def test_missing_sts_permission_stays_near_zero(doctor):
+    ranks, _ = _ranks(doctor)
+    assert _p(ranks, "missing-sts-permission") < 0.01
