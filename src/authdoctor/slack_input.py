@@ -25,7 +25,7 @@ _FENCE_LANG = re.compile(r"^(?:text|txt|plaintext|console|shell|sh|bash|zsh|log|
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 # Hint tokens: key=value, key in lower case (AWS_PROFILE=... is part of a
 # paste, not a hint) and the value unquoted (logrus' `time="..."` starts a paste).
-_HINT = re.compile(r"\s*`?([a-z][a-z0-9_-]{0,39})=([^\s\"'`]+)`?(?=\s|$)")
+_HINT = re.compile(r"\s*`?([a-z][a-z0-9_-]{0,39})=([^\s\"'`]+)`?(?=\s|$|```)")
 # Lines worth keeping when a paste is too long: what the matcher looks for,
 # plus Terraform's error box.
 _ERRORISH = re.compile(r"error|denied|invalid|expired|unauthori[sz]ed|forbidden|credential|token|signature|"
