@@ -91,6 +91,30 @@ def cmd_eval(args) -> int:
     return eval_main(args)
 
 
+def cmd_simulate(args) -> int:
+    from .conversation import report_simulation, simulate
+    print(report_simulation(simulate(_load(args), trials=args.trials)))
+    return 0
+
+
+def cmd_walk(args) -> int:
+    from .conversation import walk
+    from .evaluate import load_cases
+    doctor = _load(args)
+    worse = steps = walked = 0
+    for case in load_cases(args.cases):
+        if not case.get("expected") or not case.get("hints"):
+            continue
+        ranks = walk(doctor, case)
+        walked += 1
+        steps += len(ranks) - 1
+        got_worse = any((b or 99) > (a or 99) for a, b in zip(ranks, ranks[1:]))
+        worse += got_worse
+        print(f"{case['id']}: expected {case['expected']} ranks {' -> '.join(str(r or '-') for r in ranks)}{'  WORSE' if got_worse else ''}")
+    print(f"walked={walked} questions={steps} got_worse={worse}")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .web import create_app
     app = create_app(kb_path=args.kb)
@@ -123,6 +147,14 @@ def main(argv=None) -> int:
     e.add_argument("--verbose", "-v", action="store_true")
     e.add_argument("--write-baseline", action="store_true", help="record today's ranks as the regression baseline")
     e.set_defaults(func=cmd_eval)
+
+    sm = sub.add_parser("simulate", help="how many questions until the right cause leads (simulation over the KB)")
+    sm.add_argument("--trials", type=int, default=40)
+    sm.set_defaults(func=cmd_simulate)
+
+    w = sub.add_parser("walk", help="answer the questions from real cases' own hints; print the expected cause's rank per step")
+    w.add_argument("cases", nargs="?", help="a case file or folder (default: tests/cases/)")
+    w.set_defaults(func=cmd_walk)
 
     s = sub.add_parser("serve", help="run the development server")
     s.add_argument("--host", default="127.0.0.1")

@@ -104,6 +104,7 @@ class Hint:
     opt_in: frozenset = frozenset()
     buckets: tuple = ()
     threshold: float = 300.0
+    why: str = ""  # shown when a cause gives no sentence of its own for this hint
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def _load_hints(root: Path, problems) -> dict[str, Hint]:
         if not isinstance(spec, dict):
             r.bad("KB005", p, "must be a mapping")
             continue
-        r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold"})
+        r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold", "why"})
         htype = spec.get("type")
         if htype not in HINT_TYPES:
             r.bad("KB011", p + ("type",), f"must be one of {', '.join(HINT_TYPES)}")
@@ -299,7 +300,7 @@ def _load_hints(root: Path, problems) -> dict[str, Hint]:
             groups=MappingProxyType(groups), question_text=qtext, question_how=str(q.get("how") or ""),
             options=tuple(options), labels=MappingProxyType(labels),
             opt_in=frozenset(spec.get("opt_in") or ()), buckets=buckets,
-            threshold=float(spec.get("threshold") or 300),
+            threshold=float(spec.get("threshold") or 300), why=str(spec.get("why") or ""),
         )
     return hints
 
@@ -508,6 +509,9 @@ def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
         return None, [Problem("KB000", str(root), 1, 1, "no knowledge base here (hints.yaml missing)")]
     cause_ids = _load_cause_ids(root, problems)
     hints = _load_hints(root, problems)
+    if not hints:
+        # every cause and error names hints: without them the rest would only echo this problem
+        return None, problems
     markers = _load_markers(root, problems)
     for mname, m in markers.items():
         for hk, hv in m.sets.items():

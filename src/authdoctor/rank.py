@@ -81,7 +81,7 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: dict, mark
             hint = kb.hints[key]
             factor = cause.likelihood[key][fv] / hint.base[fv]
             if factor >= _NOTEWORTHY or factor <= 1 / _NOTEWORTHY:
-                reason = cause.why.get(key) or hint.question_text
+                reason = cause.why.get(key) or hint.why
                 origin = " (read from the pasted text)" if (feature_sources or {}).get(key) in ("text", "variant") else ""
                 direction = "more" if factor > 1 else "less"
                 moves.append((abs(math.log(factor)),

@@ -30,17 +30,12 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None) -> F
     doctor = Doctor(kbmod.load(kb_path or app.config.get("KB_PATH")))
     app.extensions["authdoctor"] = doctor
 
-    from . import api, errors, pages, security
+    from . import api, errors, pages, security, slack
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
-    try:
-        from . import slack
-    except ImportError:  # pragma: no cover - slack door optional while it is built
-        slack = None
-    if slack is not None:
-        app.register_blueprint(slack.bp)
+    app.register_blueprint(slack.bp)
     return app
 
 

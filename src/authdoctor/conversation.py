@@ -1,0 +1,105 @@
+"""How well the questions work: a simulation over the KB, and a walk over real cases.
+
+simulate: for every cause of every error, draw each answer from that cause's own
+likelihoods, ask until a cause leads at STOP_AT (or no question separates), and
+count the questions and whether the generating cause is the one that leads.
+
+walk: for real cases that carry hints, start from the text alone and answer
+each question from the case's own hints ("I don't know" where it has none);
+record the expected cause's rank after every answer.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from .ask import STOP_AT, next_question
+from .diagnose import Doctor
+from .rank import log_posterior, normalise
+
+
+@dataclass
+class ErrorFigures:
+    error: str
+    causes: int
+    trials: int
+    mean_questions: float
+    right_leader: float  # share of trials whose final leader is the generating cause
+    weighted_right_leader: float  # the same, each cause weighted by its prior
+    per_cause: dict = field(default_factory=dict)
+
+
+def _draw(rng: random.Random, dist: dict) -> str:
+    r, acc = rng.random(), 0.0
+    for v, p in dist.items():
+        acc += p
+        if r <= acc:
+            return v
+    return next(reversed(dist))
+
+
+def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigures]:
+    kb = doctor.kb
+    out = []
+    for error in kb.errors.values():
+        priors = dict(error.priors)
+        total_prior = sum(priors.values())
+        per_cause = {}
+        for cid in priors:
+            rng = random.Random(f"{seed}:{error.id}:{cid}")
+            asked_total, right = 0, 0
+            for _ in range(trials):
+                features: dict = {}
+                while True:
+                    scores = log_posterior(kb, priors, features, [])
+                    q = next_question(kb, scores, set(features), set())
+                    if q is None:
+                        break
+                    features[q.hint] = _draw(rng, kb.causes[cid].likelihood[q.hint])
+                probs = normalise(log_posterior(kb, priors, features, []))
+                leader = max(probs, key=probs.get)
+                asked_total += len(features)
+                right += leader == cid
+            per_cause[cid] = (asked_total / trials, right / trials)
+        n = len(per_cause)
+        out.append(ErrorFigures(
+            error=error.id, causes=n, trials=trials,
+            mean_questions=sum(q for q, _ in per_cause.values()) / n,
+            right_leader=sum(r for _, r in per_cause.values()) / n,
+            weighted_right_leader=sum(priors[c] * r for c, (_, r) in per_cause.items()) / total_prior,
+            per_cause=per_cause))
+    return out
+
+
+def walk(doctor: Doctor, case: dict, max_steps: int = 10) -> list[int | None]:
+    """The expected cause's rank after 0, 1, 2 ... answers (None: not listed)."""
+    good = {case.get("expected"), case.get("also_ok")} - {None}
+    have = {k: v for k, v in (case.get("hints") or {}).items()}
+    hints: dict = {}
+    unknown: list = []
+    ranks = []
+    for _ in range(max_steps + 1):
+        answer = doctor.diagnose(case["error"], hints, unknown)
+        ids = [c["id"] for c in answer["causes"]]
+        ranks.append(next((i + 1 for i, x in enumerate(ids) if x in good), None))
+        q = answer.get("question")
+        if not q:
+            break
+        if q["hint"] in have:
+            hints[q["hint"]] = have[q["hint"]]
+        else:
+            unknown.append(q["hint"])
+    return ranks
+
+
+def report_simulation(figs: list[ErrorFigures]) -> str:
+    lines = [f"{'error':32} {'causes':>6} {'mean q':>7} {'right leads':>11} {'prior-weighted':>14}"]
+    for f in sorted(figs, key=lambda f: f.error):
+        lines.append(f"{f.error:32} {f.causes:6d} {f.mean_questions:7.2f} {f.right_leader:11.0%} {f.weighted_right_leader:14.0%}")
+    n = sum(f.causes for f in figs) or 1
+    mq = sum(f.mean_questions * f.causes for f in figs) / n
+    rl = sum(f.right_leader * f.causes for f in figs) / n
+    wl = sum(f.weighted_right_leader for f in figs) / (len(figs) or 1)
+    lines.append(f"{'ALL':32} {n:6d} {mq:7.2f} {rl:11.0%} {wl:14.0%}")
+    lines.append(f"(stop at a leader >= {STOP_AT}; answers drawn from the generating cause's own likelihoods)")
+    return "\n".join(lines)

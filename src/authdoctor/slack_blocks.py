@@ -1,0 +1,306 @@
+"""Slack Block Kit messages for an answer, built with slack_sdk's block models.
+
+Every string the knowledge base supplies can be longer than Slack allows, and
+Slack rejects the whole message (the user sees nothing) when one field is over
+its limit, so every text is fitted to its field here, ellipsis and all.
+`to_dict()` on slack_sdk's models then validates the same limits again.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+# Block Kit limits (docs.slack.dev/reference/block-kit); slack_sdk enforces the same.
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+CONTEXT_TEXT = 2000
+MAX_BLOCKS = 50
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ACTION_ID = 255
+ACTIONS_ELEMENTS = 25
+CONTEXT_ELEMENTS = 10
+FALLBACK_TEXT = 3000
+ELLIPSIS = "…"
+
+TOP_CAUSES = 3
+WHY_LINES = 4
+
+# action ids: what each button does (slack.py dispatches on the part before ':')
+ANSWER, UNKNOWN, FIXES, SUMMARY, SHARE = "answer", "unknown", "fixes", "summary", "share"
+
+
+# --- fitting text -------------------------------------------------------------
+
+def escape(text: str) -> str:
+    """Slack reads &, < and > as markup in every text field."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Cut escaped mrkdwn without leaving half an entity, a half link or an open code fence."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 5]
+    cut = re.sub(r"&[a-z]{0,4}$", "", cut)
+    if cut.rfind("<") > cut.rfind(">"):
+        cut = cut[: cut.rfind("<")]
+    cut = cut.rstrip() + ELLIPSIS
+    if cut.count("```") % 2:
+        cut += "\n```"
+    return cut
+
+
+def _prose(text: str) -> str:
+    out = []
+    for line in text.split("\n"):
+        line = re.sub(r"^\s*#{1,6}\s+(.*)$", r"*\1*", line)
+        line = re.sub(r"^(\s*)[-*+]\s+", r"\1• ", line)
+        out.append(line)
+    text = "\n".join(out)
+    # Markdown joins wrapped lines into one paragraph; Slack would show every break
+    text = re.sub(r"(?<!\n)\n(?!\n|\s*• )", " ", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    return re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"<\2|\1>", text)
+
+
+def mrkdwn(markdown: str) -> str:
+    """The KB's Markdown as Slack mrkdwn (bold, links, bullets, code fences), escaped."""
+    parts = escape(markdown).strip().split("```")
+    for i in range(0, len(parts), 2):
+        parts[i] = _prose(parts[i].strip("\n"))
+        if i > 0:
+            parts[i] = "\n" + parts[i]
+        if i < len(parts) - 1:
+            parts[i] += "\n"
+    for i in range(1, len(parts), 2):
+        # Slack shows a fence's language name as code: drop it
+        parts[i] = "\n" + re.sub(r"^[A-Za-z0-9_+-]*\n", "", parts[i]).strip("\n") + "\n"
+    return "```".join(parts).strip()
+
+
+def code_block(commands, limit: int = SECTION_TEXT) -> str:
+    """Commands in one ``` block, cut line by line so the fence always closes."""
+    body = escape("\n".join(c.rstrip("\n") for c in commands)).replace("```", "'''")
+    room = limit - len("```\n\n```")
+    if len(body) > room:
+        body = body[: room - 1]
+        body = re.sub(r"&[a-z]{0,4}$", "", body) + ELLIPSIS
+    return f"```\n{body}\n```"
+
+
+def section(text: str, block_id: str | None = None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip_mrkdwn(text, SECTION_TEXT)), block_id=block_id)
+
+
+def context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip_mrkdwn(t, CONTEXT_TEXT))
+                                  for t in texts[:CONTEXT_ELEMENTS] if t])
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_TEXT), emoji=False))
+
+
+def pack(state: dict, **extra) -> str | None:
+    """A button value: the state as compact JSON, within 2000 characters.
+
+    The redacted text ("t") goes along only when it fits; without it the click
+    needs the server's short-lived copy (see web/slack.py). None if even the
+    rest does not fit, and then the button is left out.
+    """
+    value = {**state, **extra}
+    for drop in ((), ("t",)):
+        for key in drop:
+            value.pop(key, None)
+        s = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        if len(s) <= BUTTON_VALUE:
+            return s
+    return None
+
+
+def button(label: str, action_id: str, value: str | None, style: str | None = None) -> ButtonElement | None:
+    if value is None:
+        return None
+    return ButtonElement(text=PlainTextObject(text=clip(label, BUTTON_TEXT), emoji=False),
+                         action_id=action_id[:ACTION_ID], value=value, style=style)
+
+
+def actions(block_id: str, elements) -> ActionsBlock | None:
+    elements = [e for e in elements if e is not None][:ACTIONS_ELEMENTS]
+    return ActionsBlock(block_id=block_id, elements=elements) if elements else None
+
+
+def message(blocks, text: str, response_type: str = "ephemeral", **extra) -> dict:
+    blocks = [b for b in blocks if b is not None]
+    if len(blocks) > MAX_BLOCKS:
+        # keep the tail: buttons and the footer are last and matter most once cut
+        blocks = blocks[: MAX_BLOCKS - 3] + blocks[-2:]
+        blocks.insert(MAX_BLOCKS - 3, context("_Cut to fit Slack's 50-block limit._"))
+    out = {"response_type": response_type, "text": clip(text, FALLBACK_TEXT) or "AuthDoctor",
+           "blocks": [b.to_dict() for b in blocks]}
+    out.update(extra)
+    return out
+
+
+# --- answers ------------------------------------------------------------------
+
+def _pct(p: float) -> str:
+    return f"{p:.0%}" if p >= 0.01 else "<1%"
+
+
+def _headline(answer: dict) -> str:
+    return f"{answer['error_code']} · {answer['stage']} stage"
+
+
+def _fallback(answer: dict) -> str:
+    if not answer["recognized"]:
+        return "AuthDoctor: not a Terraform/AWS credential error it knows."
+    causes = "; ".join(f"{c['title']} ({_pct(c['probability'])})" for c in answer["causes"][:TOP_CAUSES])
+    return f"AuthDoctor: {answer['error_code']} ({answer['stage']}). Likely: {causes}"
+
+
+def _cause_block(i: int, cause: dict, with_why: bool = True) -> SectionBlock:
+    lines = [f"*{i}. {escape(cause['title'])}* — *{_pct(cause['probability'])}*"]
+    if with_why:
+        why = cause["why"][:WHY_LINES]
+        lines += [f"• {escape(w)}" for w in why]
+        if len(cause["why"]) > WHY_LINES:
+            lines.append(f"_…and {len(cause['why']) - WHY_LINES} more reasons_")
+    return section("\n".join(lines), block_id=f"cause:{i}:{cause['id']}"[:255])
+
+
+def _fix_blocks(cause_no: int, fix_no: int, fix: dict, lead: str = "") -> list:
+    out = [section(f"*{lead}{escape(fix['title'])}*\n{mrkdwn(fix.get('detail') or '')}",
+                   block_id=f"fix:{cause_no}:{fix_no}")]
+    if fix.get("commands"):
+        out.append(section(code_block(fix["commands"]), block_id=f"cmd:{cause_no}:{fix_no}"))
+    return out
+
+
+def _docs(cause: dict) -> ContextBlock | None:
+    links = [f"<{escape(u)}|{escape(clip(u.split('://', 1)[-1], 60))}>" for u in cause.get("docs", [])[:3]
+             if re.match(r"https://[^\s<>|]+$", u)]
+    return context("Docs: " + " · ".join(links)) if links else None
+
+
+def _footer(answer: dict, notes=()) -> ContextBlock:
+    used = ", ".join(f"{k}={v['value']}" + (" (from text)" if v.get("source") in ("text", "variant") else "")
+                     for k, v in answer.get("hints_used", {}).items())
+    parts = list(notes)
+    if used:
+        parts.append(f"Hints: {escape(used)}")
+    parts.append(f"answer `{answer.get('answer_id')}` · KB {escape(answer.get('kb_version'))}")
+    return context(*parts)
+
+
+def _rotate(answer: dict):
+    if not answer.get("rotate"):
+        return None
+    return section(f":rotating_light: *Your paste contained a secret.* {escape(answer['rotate'])}", block_id="rotate")
+
+
+def _option_label(question: dict, i: int) -> str:
+    labels = question.get("labels") or []
+    return str(labels[i]) if i < len(labels) else str(question["options"][i])
+
+
+def answer_message(answer: dict, state: dict | None, *, view: str = SUMMARY, notes=(),
+                   shared_by: str | None = None) -> dict:
+    """The reply for one answer. state=None: no buttons (the copy shared in the channel)."""
+    if not answer["recognized"]:
+        return not_recognized_message(answer, notes)
+    shared = shared_by is not None
+    blocks = [header(_headline(answer)),
+              section(f"*{escape(answer.get('title') or answer['error_code'])}*", block_id="title")]
+    if not shared:
+        blocks.append(_rotate(answer))
+    blocks.append(DividerBlock())
+    causes = answer["causes"]
+    tools = []
+    if view == FIXES:
+        # every fix of the leading causes; the block limit decides how far it goes
+        for i, cause in enumerate(causes[:TOP_CAUSES], 1):
+            blocks.append(_cause_block(i, cause, with_why=False))
+            for j, fix in enumerate(cause["fix"]):
+                blocks += _fix_blocks(i, j, fix)
+            blocks.append(_docs(cause))
+        if state is not None:
+            tools.append(button("Top causes", f"{SUMMARY}:0", pack(state, v=SUMMARY)))
+    else:
+        for i, cause in enumerate(causes[:TOP_CAUSES], 1):
+            blocks.append(_cause_block(i, cause))
+        if causes:
+            blocks.append(DividerBlock())
+            first = causes[0]
+            if first["fix"]:
+                blocks += _fix_blocks(1, 0, first["fix"][0], lead="Try first: ")
+            blocks.append(_docs(first))
+        q = answer.get("question")
+        if q and state is not None:
+            how = f"\n_How to check:_ `{escape(q['how'])}`" if q.get("how") else ""
+            blocks.append(section(f"*To narrow it down:* {escape(q['text'])}{how}", block_id="question"))
+            opts = [button(_option_label(q, i), f"{ANSWER}:{i}", pack(state, k=q["hint"], o=opt))
+                    for i, opt in enumerate(q["options"][:ACTIONS_ELEMENTS - 1])]
+            opts.append(button("I don't know", f"{UNKNOWN}:0", pack(state, k=q["hint"])))
+            blocks.append(actions("answers", opts))
+        if state is not None:
+            tools.append(button("All fixes", f"{FIXES}:0", pack(state, v=FIXES)))
+    if state is not None:
+        tools.append(button("Share in channel", f"{SHARE}:0", pack(state, v=view), style="primary"))
+        blocks.append(actions("tools", tools))
+    if shared:
+        uid = re.sub(r"[^A-Z0-9]", "", shared_by)
+        notes = (f"Shared by {f'<@{uid}>' if uid else 'a teammate'} (the pasted text stays private)", *notes)
+    blocks.append(_footer(answer, notes))
+    return message(blocks, _fallback(answer), response_type="in_channel" if shared else "ephemeral")
+
+
+def not_recognized_message(answer: dict, notes=()) -> dict:
+    closest = ", ".join(f"`{escape(c['error_code'])}` ({c['similarity']:.0f}/100)" for c in answer.get("closest", []))
+    text = ("I could not match this to a Terraform/AWS credential error I know, so I won't guess.\n"
+            "Paste the whole error block, including the line with the AWS error code.")
+    if closest:
+        text += f"\n*Closest known codes:* {closest}"
+    blocks = [header("Not an error I recognise"), section(text, block_id="not-recognized"), _rotate(answer),
+              _footer(answer, notes)]
+    return message(blocks, _fallback(answer))
+
+
+def usage_message(command: str, hint_keys, note: str | None = None) -> dict:
+    command = escape(command or "/authdoctor")
+    text = (f"*Usage:* `{command} [hint=value …] <pasted error>`\n"
+            "Paste the Terraform/AWS error after the command, ideally inside ``` fences. "
+            "Hints you already know go first, e.g.\n"
+            f"`{command} runner=github-actions key_prefix=ASIA Error: error configuring Terraform AWS Provider: …`\n"
+            f"*Hints:* {escape(', '.join(hint_keys))}\n"
+            "Secrets in the paste are masked before anything else sees them; still, rotate any you paste.")
+    blocks = [section(f":warning: {escape(note)}") if note else None, section(text, block_id="usage")]
+    return message(blocks, f"Usage: {command} [hint=value …] <pasted error>")
+
+
+def hint_error_message(field: str, problem: str, command: str) -> dict:
+    text = (f":warning: *Hint `{escape(field)}`:* {escape(problem)}\n"
+            f"Hints go before the error as `key=value`; `{escape(command or '/authdoctor')} help` lists them. "
+            "If `key=value` was part of the error itself, wrap the paste in ``` so it is not read as a hint.")
+    return message([section(text, block_id="hint-error")], f"AuthDoctor: problem with hint '{field}': {problem}")
+
+
+def notice_message(text: str, **extra) -> dict:
+    return message([section(escape(text), block_id="notice")], text, **extra)

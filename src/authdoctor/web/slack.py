@@ -1,0 +1,269 @@
+"""The Slack door: a signed /authdoctor slash command and its buttons.
+
+POST /slack/commands      Slack's slash-command form post -> an ephemeral answer
+POST /slack/interactions  block_actions from the answer's buttons -> posted to response_url
+
+Every request is verified with slack_sdk's SignatureVerifier before its body
+is parsed; with no signing secret configured both routes answer 503, never
+open. The pasted text is redacted the moment it is unescaped, and only the
+redacted copy is kept, echoed or sent back to Slack.
+
+Button state, and why: Slack's block_actions payload carries only the value
+of the button clicked, not the text the answer came from. Each button's value
+holds the state as compact JSON (hints, unknowns, redaction facts) plus the
+redacted text when it fits in Slack's 2000-character limit, so for the usual
+short paste a click needs nothing from the server: any worker, any restart.
+A long paste (a CI log) cannot fit, and cutting it would silently change the
+diagnosis, so its redacted text waits in a small in-process LRU for as long
+as Slack keeps the response_url usable (30 minutes). A click that finds
+neither gets "this answer has expired, run the command again" -- what a
+second gunicorn worker or a restart costs, and never a different answer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Blueprint, current_app, g, jsonify, request
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+
+from .. import slack_blocks as sb
+from .. import slack_input
+from ..diagnose import ROTATE_ADVICE
+from ..hints import HintError
+from . import doctor
+from .errors import ApiError
+
+log = logging.getLogger("authdoctor.slack")
+
+bp = Blueprint("slack", __name__, url_prefix="/slack")
+
+# A 40 KB CI log, url-encoded, doubles or triples in size; 256 KiB leaves room.
+MAX_SLACK_BODY = 256 * 1024
+# Slack's documented replay window, which SignatureVerifier also enforces.
+REPLAY_WINDOW = 5 * 60
+# response_url stays usable for 30 minutes (Slack docs: "Handling user interaction").
+STORE_TTL = 30 * 60
+STORE_SIZE = 256  # at most 256 x 64 KiB of redacted text per worker
+POST_TIMEOUT = 5
+# The payload is signed, so its response_url is Slack's; the prefix check is a
+# second lock on the door should the signing secret ever leak.
+RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/", "https://hooks.slack-gov.com/")
+HELP_WORDS = ("", "help", "-h", "--help", "usage", "?")
+EXPIRED = "This answer has expired (it was kept for 30 minutes on one server). Run the command again."
+
+
+class PasteStore:
+    """Redacted texts of long pastes, by paste key, least recently used out first."""
+
+    def __init__(self, size: int = STORE_SIZE, ttl: float = STORE_TTL):
+        self.size, self.ttl = size, ttl
+        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: str, text: str) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), text)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, key) -> str | None:
+        with self._lock:
+            item = self._items.get(key) if isinstance(key, str) else None
+            if item is None:
+                return None
+            if time.monotonic() - item[0] > self.ttl:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+
+class SlackDoor:
+    def __init__(self):
+        self.store = PasteStore()
+        # posts to response_url leave the request thread, so Slack gets its 200 at once
+        self.poster = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-post")
+
+
+@bp.record_once
+def _setup(state) -> None:
+    state.app.extensions["authdoctor.slack"] = SlackDoor()
+
+
+def _door() -> SlackDoor:
+    return current_app.extensions["authdoctor.slack"]
+
+
+# --- the lock on the door -----------------------------------------------------
+
+@bp.before_request
+def _verify():
+    # before anything reads the body: the per-request limits replace the app's 64 KiB
+    request.max_content_length = MAX_SLACK_BODY
+    request.max_form_memory_size = MAX_SLACK_BODY
+    secret = current_app.config.get("SLACK_SIGNING_SECRET")
+    if not isinstance(secret, str) or not secret.strip():
+        raise ApiError(503, "slack_not_configured",
+                       "Slack is not set up on this server: set SLACK_SIGNING_SECRET to the app's signing secret "
+                       "(Slack app settings, Basic Information) and restart")
+    if (request.content_length or 0) > MAX_SLACK_BODY:
+        raise ApiError(413, "too_large", "the Slack post is larger than 256 KiB; paste only the error block")
+    # the raw bytes first, exactly as signed; request.form later parses this cached copy
+    body = request.get_data()
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    signature = request.headers.get("X-Slack-Signature")
+    if not timestamp or not signature:
+        raise ApiError(401, "missing_signature", "the request carries no Slack signature")
+    if not re.fullmatch(r"\d{1,12}", timestamp, re.ASCII) or abs(time.time() - int(timestamp)) > REPLAY_WINDOW:
+        raise ApiError(401, "stale_signature",
+                       "the Slack timestamp is more than 5 minutes off: a replayed request, or a wrong server clock")
+    try:
+        ok = SignatureVerifier(secret).is_valid(body, timestamp, signature)
+    except (UnicodeDecodeError, ValueError):
+        ok = False
+    if not ok:
+        raise ApiError(401, "bad_signature", "the Slack signature does not match this body and the signing secret")
+
+
+# --- diagnosis ----------------------------------------------------------------
+
+def _paste_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _diagnose(text: str, hints: dict, unknown: list, facts: dict, kinds: list) -> dict:
+    """The engine's answer for redacted text, with what redaction learnt put back."""
+    answer = doctor().diagnose(text, {**facts, **hints}, unknown)
+    for key in facts:
+        used = answer["hints_used"].get(key)
+        if key not in hints and used and used.get("source") == "user":
+            used["source"] = "text"  # read from the paste, before masking
+    answer["redacted"] = list(kinds)
+    answer["rotate"] = ROTATE_ADVICE.format(kinds=", ".join(kinds)) if kinds else None
+    g.recognized_code = answer["error_code"]
+    g.top_cause = answer["causes"][0]["id"] if answer["causes"] else None
+    return answer
+
+
+def _notes(state: dict) -> tuple:
+    size = state.get("n")
+    if not size:
+        return ()
+    return (f"_Your paste was {size / 1024:.0f} KB; I read the last 64 KiB of error-like lines._",)
+
+
+def _state(text: str, hints: dict, unknown: list, facts: dict, kinds: list, truncated_from) -> dict:
+    state = {"p": _paste_key(text), "h": hints, "u": unknown, "f": facts, "r": kinds, "t": text}
+    if truncated_from:
+        state["n"] = truncated_from
+    return state
+
+
+@bp.post("/commands")
+def commands():
+    """The /authdoctor slash command: `[hint=value ...] <pasted error>`."""
+    form = request.form
+    if form.get("ssl_check") == "1":
+        return "", 200
+    command = form.get("command") or "/authdoctor"
+    parsed = slack_input.parse(form.get("text", ""))
+    kinds = parsed.redaction.kinds
+    g.redacted = kinds
+    hint_keys = list(doctor().kb.hints)
+    if not parsed.hints and parsed.error.strip().lower() in HELP_WORDS:
+        return jsonify(sb.usage_message(command, hint_keys))
+    if not parsed.error.strip():
+        return jsonify(sb.usage_message(command, hint_keys, note="Hints read, but no error after them: paste the error too."))
+    try:
+        answer = _diagnose(parsed.error, parsed.hints, [], parsed.facts, kinds)
+    except HintError as exc:
+        # 200: Slack shows any 4xx as "failed with the error ..." and drops our explanation
+        g.error_code = "invalid_hint"
+        return jsonify(sb.hint_error_message(exc.field, str(exc), command))
+    state = _state(parsed.error, parsed.hints, [], parsed.facts, kinds, parsed.truncated_from)
+    _door().store.put(state["p"], parsed.error)
+    return jsonify(sb.answer_message(answer, state, notes=_notes(state)))
+
+
+# --- buttons ------------------------------------------------------------------
+
+def _response_url_ok(url) -> bool:
+    prefixes = tuple(current_app.config.get("SLACK_RESPONSE_URL_PREFIXES") or RESPONSE_URL_PREFIXES)
+    return isinstance(url, str) and url.startswith(prefixes)
+
+
+def _post(url: str, body: dict) -> None:
+    # never log the url (anyone holding it can post to the channel) nor the body
+    try:
+        resp = WebhookClient(url, timeout=POST_TIMEOUT).send_dict(body)
+        if resp.status_code >= 300:
+            log.warning("slack response_url answered %s", resp.status_code)
+    except Exception as exc:  # a failed post must not take the worker down
+        log.warning("posting to slack response_url failed: %s", type(exc).__name__)
+
+
+def _reply_for(kind: str, value: dict, user_id: str) -> dict:
+    text = _door().store.get(value.get("p"))
+    if text is None:
+        text = value.get("t") if isinstance(value.get("t"), str) else None
+    if text is None:
+        return sb.notice_message(EXPIRED, replace_original=True)
+    hints = dict(value.get("h") or {})
+    unknown = [u for u in (value.get("u") or []) if isinstance(u, str)]
+    facts = dict(value.get("f") or {})
+    kinds = [k for k in (value.get("r") or []) if isinstance(k, str)]
+    key = value.get("k")
+    if kind == sb.ANSWER and isinstance(key, str):
+        hints[key] = value.get("o")
+        unknown = [u for u in unknown if u != key]
+    elif kind == sb.UNKNOWN and isinstance(key, str) and key not in unknown:
+        unknown.append(key)
+    view = sb.FIXES if value.get("v") == sb.FIXES else sb.SUMMARY
+    try:
+        answer = _diagnose(text, hints, unknown, facts, kinds)
+    except HintError as exc:
+        return {**sb.hint_error_message(exc.field, str(exc), "/authdoctor"), "replace_original": True}
+    state = {**_state(text, hints, unknown, facts, kinds, value.get("n")), "p": value.get("p") or _paste_key(text)}
+    if kind == sb.SHARE:
+        reply = sb.answer_message(answer, None, view=view, shared_by=user_id or "someone")
+        return {**reply, "response_type": "in_channel", "replace_original": False}
+    return {**sb.answer_message(answer, state, view=view, notes=_notes(state)), "replace_original": True}
+
+
+@bp.post("/interactions")
+def interactions():
+    """Button clicks on an answer: re-rank, show every fix, or share in the channel."""
+    try:
+        payload = json.loads(request.form.get("payload") or "")
+    except ValueError:
+        raise ApiError(400, "bad_payload", "the form field 'payload' is not JSON") from None
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return "", 200  # nothing else is wired up in the manifest; Slack needs only the 200
+    acts = payload.get("actions") or []
+    act = acts[0] if acts and isinstance(acts[0], dict) else {}
+    kind = str(act.get("action_id") or "").split(":", 1)[0]
+    if kind not in (sb.ANSWER, sb.UNKNOWN, sb.FIXES, sb.SUMMARY, sb.SHARE):
+        return "", 200
+    url = payload.get("response_url")
+    if not _response_url_ok(url):
+        raise ApiError(400, "bad_response_url", "the payload's response_url is not a Slack URL")
+    try:
+        value = json.loads(act.get("value") or "")
+    except ValueError:
+        value = None
+    user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    if isinstance(value, dict):
+        reply = _reply_for(kind, value, str(user.get("id") or ""))
+    else:
+        reply = sb.notice_message(EXPIRED, replace_original=True)
+    _door().poster.submit(_post, url, reply)
+    return "", 200
