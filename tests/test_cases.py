@@ -1,14 +1,15 @@
 """The project's regression corpus (tests/cases/): no case may rank worse than its baseline.
 
 The baseline (tests/cases/baseline.json) is the rank each case had when it was
-last reviewed; `python -m authdoctor eval --write-baseline` records a new one
-after a deliberate improvement.
+last reviewed (99: not listed); `python -m authdoctor eval --write-baseline`
+records a new one after a deliberate improvement. A case new to the corpus must
+have its expected cause in the top 3.
 """
 import json
 
 import pytest
 
-from authdoctor.evaluate import BASELINE, load_cases, run_case
+from authdoctor.evaluate import BASELINE, NOT_LISTED, load_cases, run_case
 
 CASES = load_cases()
 BASE = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
@@ -23,7 +24,7 @@ def test_case_ranks_no_worse_than_its_baseline(doctor, case):
     if was is None:
         assert o.rank is not None and o.rank <= 3, f"new case: expected cause in the top 3, got {o.top}"
     else:
-        assert o.rank is not None and o.rank <= was, f"was rank {was}, now {o.rank}: {o.top}"
+        assert (o.rank or NOT_LISTED) <= was, f"was rank {was}, now {o.rank}: {o.top}"
 
 
 @pytest.mark.parametrize("case", NEGATIVE, ids=[str(c["id"]) for c in NEGATIVE])

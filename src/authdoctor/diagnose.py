@@ -80,7 +80,7 @@ class Doctor:
             answer.update({
                 "error_code": error.id,
                 "stage": found.stage or variant.stage,
-                "variant": {"id": variant.id, "similarity": round(best.score, 1), "versions": variant.versions},
+                "variant": {"id": variant.id, "similarity": round(best.variant_score or best.score, 1), "versions": variant.versions},
                 "title": error.title,
                 "summary_html": error.summary_html,
             })

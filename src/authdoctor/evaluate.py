@@ -18,6 +18,7 @@ from .hints import HintError
 
 DEFAULT_CASES = Path(__file__).resolve().parents[2] / "tests" / "cases"
 BASELINE = DEFAULT_CASES / "baseline.json"
+NOT_LISTED = 99  # the baseline rank of a case whose expected cause is not listed
 
 
 @dataclass
@@ -106,7 +107,7 @@ def main(args) -> int:
         print("not first, by expected cause: " + ", ".join(f"{k}={v}" for k, v in sorted(misses.items(), key=lambda kv: -kv[1])))
     print(summary_line(score(outcomes)))
     if getattr(args, "write_baseline", False):
-        ranks = {o.id: (o.rank if o.expected else (not o.recognized)) for o in outcomes}
+        ranks = {o.id: (o.rank or NOT_LISTED) for o in outcomes if o.expected}
         BASELINE.write_text(json.dumps(ranks, indent=1, sort_keys=True) + "\n")
         print(f"baseline written: {BASELINE}")
     return 0

@@ -9,9 +9,15 @@ import re
 
 from .kb import KB, Hint
 
-REGION = re.compile(r"^(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-\d{1,2}$")
-VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+.][0-9A-Za-z.-]+)?$")
-ENV_NAME = re.compile(r"^AWS_[A-Z0-9_]{1,64}$")
+# ASCII only, and matched whole (fullmatch): exactly what the OpenAPI document's
+# patterns say, so a value the document refuses is refused here too (Unicode
+# digits, a trailing newline, a Unicode space that str.strip() would eat).
+REGION = re.compile(r"^(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-\d{1,2}$", re.ASCII)
+VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+.][0-9A-Za-z.-]+)?$", re.ASCII)
+ENV_NAME = re.compile(r"^AWS_[A-Z0-9_]{1,64}$", re.ASCII)
+# seconds as a form field sends them: plain decimal, under 10**9 by its shape
+NUMBER = re.compile(r"[-+]?(?:\d{1,9}(?:\.\d*)?|\.\d+)", re.ASCII)
+SPACE = " \t\r\n\f\v"
 UNKNOWN = "unknown"
 
 
@@ -30,7 +36,7 @@ def _bool(value, key):
 
 
 def version_tuple(value: str) -> tuple[int, int, int]:
-    m = VERSION.match(value.strip())
+    m = VERSION.fullmatch(value.strip(SPACE))
     if not m:
         raise ValueError(value)
     return tuple(int(g or 0) for g in m.groups())  # type: ignore[return-value]
@@ -46,27 +52,25 @@ def check_value(hint: Hint, value):
             raise HintError(key, f"hint '{key}' must be one of {', '.join(hint.values)}; got {value!r}")
         return value
     if hint.type == "region":
-        if not isinstance(value, str) or not REGION.match(value.strip().lower()):
+        if not isinstance(value, str) or not value.isascii() or not REGION.fullmatch(value.strip(SPACE).lower()):
             raise HintError(key, f"hint '{key}' must be an AWS region name like eu-west-1; got {value!r}")
-        return value.strip().lower()
+        return value.strip(SPACE).lower()
     if hint.type == "version":
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # a whole number is its own text; a float is not taken: 1.10 would arrive as 1.1
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             value = str(value)
-        if not isinstance(value, str) or not VERSION.match(value.strip()):
+        if not isinstance(value, str) or not VERSION.fullmatch(value.strip(SPACE)):
             raise HintError(key, f"hint '{key}' must be a version like 1.5.7; got {value!r}")
-        return value.strip().lstrip("v")
+        return value.strip(SPACE).lstrip("v")
     if hint.type == "varlist":
         if isinstance(value, str):
-            value = [v for v in re.split(r"[,\s]+", value) if v]
-        if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.match(v) for v in value):
+            value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
+        if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.fullmatch(v) for v in value):
             raise HintError(key, f"hint '{key}' must be a list of AWS_* variable names; got {value!r}")
         return sorted(set(value))
     if hint.type == "skew":
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                pass
+        if isinstance(value, str) and NUMBER.fullmatch(value.strip(SPACE)):
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 10**9:
             raise HintError(key, f"hint '{key}' must be a number of seconds; got {value!r}")
         return value

@@ -32,8 +32,9 @@ _ERRORISH = ("error", "denied", "credential", "token", "signature", "unauthorize
 @dataclass(frozen=True)
 class Match:
     variant: Variant
-    score: float
+    score: float  # the best score any shape of this error reached: what errors are compared on
     anchored: bool
+    variant_score: float = 0.0  # the chosen (most specific near-best) shape's own score
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,13 @@ class Matcher:
                 # near-ties go to the most specific shape (Drain3 #68): a short variant is
                 # contained in every longer one and would otherwise always win
                 near = [m for m in found if m.score >= top - SPECIFIC_MARGIN]
-                best = max(near, key=lambda m: (len(m.variant.norm), m.score))
+                chosen = max(near, key=lambda m: (len(m.variant.norm), m.score))
+                best = Match(chosen.variant, top, anchored, chosen.score)
             if best and best.score >= (THRESHOLD if anchored else UNANCHORED_THRESHOLD):
                 scored.append(best)
+        # an error whose own code or sentence is in the paste beats a look-alike without one
+        if any(m.anchored for m in scored):
+            scored = [m for m in scored if m.anchored]
         scored.sort(key=lambda m: (-m.score, -len(m.variant.norm)))
         winner = None
         if scored:

@@ -26,7 +26,7 @@ _MASKS = [
     (re.compile(r"\b(?:status ?code:?\s*\d{3},?\s*)?request ?id:?\s*[\w#*<>-]*,?", re.I), " "),
     (re.compile(r"\bhost ?id:?\s*[A-Za-z0-9+/=]+", re.I), " "),
     (re.compile(r"<(?:RequestId|HostId)>[^<]*</(?:RequestId|HostId)>", re.I), " "),
-    (re.compile(r"\bstatus code:?\s*\d{3}\b", re.I), " "),
+    (re.compile(r"\bstatus ?code:?\s*\d{3}\b,?", re.I), " "),
     (re.compile(r"\barn:aws[\w-]*:[^\s\"',)\]]+"), "<arn>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "<time>"),

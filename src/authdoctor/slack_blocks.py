@@ -285,8 +285,8 @@ def not_recognized_message(answer: dict, notes=()) -> dict:
 
 def usage_message(command: str, hint_keys, note: str | None = None) -> dict:
     command = escape(command or "/authdoctor")
-    text = (f"*Usage:* `{command} [hint=value …] <pasted error>`\n"
-            "Paste the Terraform/AWS error after the command, ideally inside ``` fences. "
+    text = (f"*Usage:* `{command} [hint=value …] &lt;pasted error&gt;`\n"
+            "Paste the Terraform/AWS error after the command, ideally as a code block (three backticks). "
             "Hints you already know go first, e.g.\n"
             f"`{command} runner=github-actions key_prefix=ASIA Error: error configuring Terraform AWS Provider: …`\n"
             f"*Hints:* {escape(', '.join(hint_keys))}\n"
@@ -298,7 +298,8 @@ def usage_message(command: str, hint_keys, note: str | None = None) -> dict:
 def hint_error_message(field: str, problem: str, command: str) -> dict:
     text = (f":warning: *Hint `{escape(field)}`:* {escape(problem)}\n"
             f"Hints go before the error as `key=value`; `{escape(command or '/authdoctor')} help` lists them. "
-            "If `key=value` was part of the error itself, wrap the paste in ``` so it is not read as a hint.")
+            "If `key=value` was part of the error itself, paste the error as a code block (three backticks) "
+            "so it is not read as a hint.")
     return message([section(text, block_id="hint-error")], f"AuthDoctor: problem with hint '{field}': {problem}")
 
 

@@ -5,7 +5,7 @@ import json
 
 from flask import Blueprint, g, jsonify, request
 
-from ..hints import HintError
+from ..hints import SPACE, HintError
 from . import MAX_BODY, doctor
 from .errors import ApiError
 from .openapi import openapi_document
@@ -38,7 +38,7 @@ def run_diagnosis(body: dict) -> dict:
         raise ApiError(400, "missing_field", "'error' is required: the pasted error text", "error")
     if not isinstance(error, str):
         raise ApiError(400, "invalid_field", "'error' must be a string", "error")
-    if not error.strip():
+    if not error.strip(SPACE):
         raise ApiError(400, "missing_field", "'error' is empty: paste the error text", "error")
     if len(error.encode("utf-8")) > MAX_BODY:
         raise ApiError(413, "too_large", "'error' is larger than 64 KiB; paste only the error block", "error")

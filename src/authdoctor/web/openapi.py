@@ -9,20 +9,47 @@ from .. import __version__
 from ..kb import KB
 
 
+# What every hint also takes: null or "unknown", an explicit "I don't know"
+# (diagnose() then neither asks for it again nor counts it as evidence).
+IDK = "unknown"
+# hints.py strips exactly these around a value; ECMA's \s would promise more
+WS = "[ \\t\\r\\n\\f\\v]*"
+ENV_NAME = "AWS_[A-Z0-9_]{1,64}"
+
+
+def _ci(word: str) -> str:
+    """`word` as a case-blind regex (ECMA regexes have no inline (?i))."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
 def _hint_schema(h) -> dict:
+    # The server also takes what a web form or a shell sends ("true",
+    # " EU-West-1 ", "AWS_A,AWS_B", "30"), and hints.py checks with these same
+    # patterns, so the document says exactly what is taken: schemathesis checks
+    # both ways (a value allowed here is answered, one refused here is a 400).
     if h.type == "bool":
-        return {"type": "boolean"}
+        return {"anyOf": [{"type": "boolean", "nullable": True},
+                          {"type": "string", "pattern": f"^(?:{_ci('true')}|{_ci('false')}|{IDK})$"}]}
     if h.type == "enum":
-        return {"type": "string", "enum": list(h.values)}
+        values = list(h.values) + ([IDK] if IDK not in h.values else [])
+        return {"type": "string", "nullable": True, "enum": values + [None]}
     if h.type == "region":
-        return {"type": "string", "pattern": r"^(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-\d{1,2}$",
-                "example": "eu-west-1"}
+        region = (f"(?:{_ci('us-gov')}|{_ci('us-iso')}[a-zA-Z]?|{_ci('cn')}|[a-zA-Z]{{2}})"
+                  r"-[a-zA-Z]+(?:-[a-zA-Z]+)?-[0-9]{1,2}")
+        return {"type": "string", "nullable": True, "pattern": f"^(?:{IDK}|{WS}{region}{WS})$", "example": "eu-west-1"}
     if h.type == "version":
-        return {"type": "string", "pattern": r"^v?\d+(?:\.\d+)?(?:\.\d+)?(?:[-+.][0-9A-Za-z.-]+)?$", "example": "1.5.7"}
+        version = r"v?[0-9]+(?:\.[0-9]+)?(?:\.[0-9]+)?(?:[-+.][0-9A-Za-z.-]+)?"
+        return {"anyOf": [{"type": "string", "nullable": True, "pattern": f"^(?:{IDK}|{WS}{version}{WS})$", "example": "1.5.7"},
+                          # a whole number is its text; no floats, where 1.10 would arrive as 1.1
+                          {"type": "integer", "minimum": 0}]}
     if h.type == "varlist":
-        return {"type": "array", "items": {"type": "string", "pattern": "^AWS_[A-Z0-9_]{1,64}$"}, "maxItems": 64}
+        sep = "[, \\t\\r\\n\\f\\v]"
+        return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^{ENV_NAME}$"}},
+                          {"type": "string", "description": "the names separated by commas or spaces",
+                           "pattern": f"^(?:{IDK}|{sep}*(?:{ENV_NAME}(?:{sep}+{ENV_NAME})*)?{sep}*)$"}]}
     if h.type == "skew":
-        return {"type": "number", "minimum": -1e9, "maximum": 1e9}
+        return {"anyOf": [{"type": "number", "nullable": True, "minimum": -1e9, "maximum": 1e9},
+                          {"type": "string", "pattern": f"^(?:{IDK}|{WS}[-+]?(?:[0-9]{{1,9}}(?:\\.[0-9]*)?|\\.[0-9]+){WS})$"}]}
     return {}
 
 
@@ -78,8 +105,12 @@ def openapi_document(kb: KB) -> dict:
     request_schema = {
         "type": "object", "required": ["error"],
         "properties": {
-            "error": {"type": "string", "minLength": 1, "maxLength": 65536, "description": "the pasted error text"},
-            "hints": {"type": "object", "additionalProperties": False,
+            # not blank, no NUL (binary data), at most 64 KiB of UTF-8 -- and the whole body
+            # at most 64 KiB, else 413; JSON Schema counts characters, not bytes
+            "error": {"type": "string", "minLength": 1, "maxLength": 65536,
+                      "pattern": "^[^\\u0000]*[^\\u0000 \\t\\r\\n\\f\\v][^\\u0000]*$",
+                      "description": "the pasted error text: not blank, no NUL, at most 64 KiB (UTF-8) in a body of at most 64 KiB"},
+            "hints": {"type": "object", "nullable": True, "additionalProperties": False,
                       "properties": {k: _hint_schema(h) for k, h in kb.hints.items()}},
             "unknown": {"type": "array", "items": {"type": "string", "enum": list(kb.hints)},
                         "description": "hints the user answered \"I don't know\": not asked again, no evidence added"},

@@ -42,6 +42,10 @@ from . import doctor
 from .errors import ApiError
 
 log = logging.getLogger("authdoctor.slack")
+# slack_sdk logs the url and body of every post at DEBUG; the url is a
+# capability to post into the channel, so its logger never goes below INFO
+_webhook_log = logging.getLogger("authdoctor.slack.webhook")
+_webhook_log.setLevel(logging.INFO)
 
 bp = Blueprint("slack", __name__, url_prefix="/slack")
 
@@ -204,7 +208,7 @@ def _response_url_ok(url) -> bool:
 def _post(url: str, body: dict) -> None:
     # never log the url (anyone holding it can post to the channel) nor the body
     try:
-        resp = WebhookClient(url, timeout=POST_TIMEOUT).send_dict(body)
+        resp = WebhookClient(url, timeout=POST_TIMEOUT, logger=_webhook_log).send_dict(body)
         if resp.status_code >= 300:
             log.warning("slack response_url answered %s", resp.status_code)
     except Exception as exc:  # a failed post must not take the worker down
