@@ -27,6 +27,8 @@ _MASKS = [
     (re.compile(r"\bhost ?id:?\s*[A-Za-z0-9+/=]+", re.I), " "),
     (re.compile(r"<(?:RequestId|HostId)>[^<]*</(?:RequestId|HostId)>", re.I), " "),
     (re.compile(r"\bstatus ?code:?\s*\d{3}\b,?", re.I), " "),
+    # AWS-managed policy names tell causes apart (AWSCompromisedKeyQuarantineV3); other ARNs only vary
+    (re.compile(r"\barn:aws[\w-]*:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"), r"aws-managed-policy \1"),
     (re.compile(r"\barn:aws[\w-]*:[^\s\"',)\]]+"), "<arn>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "<time>"),
