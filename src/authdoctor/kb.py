@@ -83,7 +83,7 @@ class ErrorCode:
     http_status: int | None
     summary: str
     summary_html: str
-    anchors: tuple[str, ...]  # normalised
+    anchors: tuple[tuple[str, ...], ...]  # normalised; each group's texts must all be present
     variants: tuple[Variant, ...]
     priors: MappingProxyType
     prior_sources: MappingProxyType
@@ -453,11 +453,16 @@ def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode
         r.bad("KB009", ("id",), "an error id is the code as AWS prints it (letters and digits)")
     anchors = []
     for i, a in enumerate(r.seq(d, ("anchors",))):
-        n = normalize(str(a)) if isinstance(a, str) else ""
-        if len(n) < 6:
-            r.bad("KB020", ("anchors", i), "an anchor must be distinctive text of 6 characters or more")
+        # an anchor is one distinctive text, or a list of texts that must all be present
+        # (a generic wrapper such as "Error acquiring the state lock" only with "AccessDenied")
+        parts = a if isinstance(a, list) else [a]
+        group = tuple(normalize(str(x)) for x in parts if isinstance(x, str))
+        if len(group) != len(parts) or not group:
+            r.bad("KB020", ("anchors", i), "an anchor is text, or a list of texts that must all be present")
+        elif max(len(x) for x in group) < 6:
+            r.bad("KB020", ("anchors", i), "an anchor must hold distinctive text of 6 characters or more")
         else:
-            anchors.append(n)
+            anchors.append(group)
     priors, sources = _priors(r, r.mapping(d, ("priors",)), ("priors",), cause_ids)
     if not priors:
         r.bad("KB021", ("priors",), "an error needs at least one cause")

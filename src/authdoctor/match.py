@@ -16,7 +16,7 @@ from .normalize import normalize_lines
 
 # Below this the answer is "not recognised". Chosen on tests/cases (positives
 # and the honeypot of real non-credential errors): see `python -m authdoctor eval`.
-THRESHOLD = 75.0
+THRESHOLD = 60.0
 # Without any anchor of the error in the paste, only a near-exact match counts.
 UNANCHORED_THRESHOLD = 92.0
 # A specific variant within this many points of a generic wrapper wins over it.
@@ -69,13 +69,13 @@ class Matcher:
 
     def __init__(self, kb: KB):
         self.kb = kb
-        self.anchors = tuple(sorted({a for e in kb.errors.values() for a in e.anchors}))
+        self.anchors = tuple(sorted({a for e in kb.errors.values() for group in e.anchors for a in group}))
         self.by_error = {eid: e.variants for eid, e in kb.errors.items()}
 
     def match(self, text: str) -> Result:
         lines = normalize_lines(text)
         hay = _focus(lines, self.anchors)
-        anchored_errors = {eid for eid, e in self.kb.errors.items() if any(a in hay for a in e.anchors)}
+        anchored_errors = {eid for eid, e in self.kb.errors.items() if any(all(a in hay for a in group) for group in e.anchors)}
         scored: list[Match] = []
         for eid, variants in self.by_error.items():
             anchored = eid in anchored_errors
