@@ -69,7 +69,9 @@ class Matcher:
 
     def __init__(self, kb: KB):
         self.kb = kb
-        self.anchors = tuple(sorted({a for e in kb.errors.values() for group in e.anchors for a in group}))
+        # for cutting long logs down: the most telling text of each anchor group only
+        # (a compound anchor's short parts, "state" or "kms", would keep every line)
+        self.anchors = tuple(sorted({max(group, key=len) for e in kb.errors.values() for group in e.anchors}))
         self.by_error = {eid: e.variants for eid, e in kb.errors.items()}
 
     def match(self, text: str) -> Result:
