@@ -44,21 +44,60 @@ def expected_gain(kb: KB, probs: dict[str, float], key: str) -> float:
     return h0 - after
 
 
-def next_question(kb: KB, scores: dict[str, float], known: set, skipped: set) -> Question | None:
+def sign_answers(hint, probs: dict[str, float], given: tuple) -> list[tuple]:
+    """The differential question's possible answers, as the full new hint value each."""
+    checked = {a.lstrip("!") for a in given}
+    shown = [c for c, _ in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])) if c not in checked][: hint.shown]
+    if len(shown) < 2:
+        return []
+    return [given + (c,) for c in shown] + [given + tuple("!" + c for c in shown)]
+
+
+def sign_gain(kb: KB, probs: dict[str, float], hint, given: tuple) -> tuple[float, list]:
+    answers = sign_answers(hint, probs, given)
+    if not answers:
+        return 0.0, []
+    from .rank import sign_likelihood
+    # P(answer | cause), the ranking's own likelihoods made a distribution over this offer
+    lik = {}
+    for c in probs:
+        row = [sign_likelihood(hint, c, a[len(given):]) for a in answers]
+        total = sum(row)
+        lik[c] = [x / total for x in row]
+    after = 0.0
+    for i in range(len(answers)):
+        joint = {c: p * lik[c][i] for c, p in probs.items()}
+        pv = sum(joint.values())
+        if pv > 0:
+            after += pv * _entropy(x / pv for x in joint.values())
+    return _entropy(probs.values()) - after, answers
+
+
+def next_question(kb: KB, scores: dict[str, float], known: set, skipped: set, given_signs: tuple = ()) -> Question | None:
     probs = normalise(scores)
     if not probs or max(probs.values()) >= STOP_AT:
         return None
     best = None
     for key, hint in kb.hints.items():
-        if key in known or key in skipped or not hint.question_text:
+        if key in skipped or not hint.question_text:
+            continue
+        if hint.type == "signs":
+            gain, answers = sign_gain(kb, probs, hint, tuple(given_signs))
+            if gain >= MIN_GAIN_BITS and (best is None or gain > best[0]):
+                best = (gain, key, answers)
+            continue
+        if key in known:
             continue
         gain = expected_gain(kb, probs, key)
         if gain >= MIN_GAIN_BITS and (best is None or gain > best[0]):
-            best = (gain, key)
+            best = (gain, key, None)
     if best is None:
         return None
-    gain, key = best
+    gain, key, answers = best
     hint = kb.hints[key]
+    if answers is not None:
+        labels = [kb.causes[a[-1]].sign for a in answers[:-1]] + ["None of these"]
+        return Question(key, hint.question_text, hint.question_how, tuple(list(a) for a in answers), tuple(labels), round(gain, 3))
     options, labels = [], []
     for fv in hint.values:
         opt = option_for(hint, fv)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .ask import STOP_AT, next_question
 from .diagnose import Doctor
-from .rank import log_posterior, normalise
+from .rank import log_posterior, normalise, sign_likelihood
 
 
 @dataclass
@@ -50,15 +50,25 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
             asked_total, right = 0, 0
             for _ in range(trials):
                 features: dict = {}
+                asked = 0
                 while True:
                     scores = log_posterior(kb, priors, features, [])
-                    q = next_question(kb, scores, set(features), set())
+                    q = next_question(kb, scores, set(features), set(), features.get("signs", ()))
                     if q is None:
                         break
-                    features[q.hint] = _draw(rng, kb.causes[cid].likelihood[q.hint])
+                    asked += 1
+                    hint = kb.hints[q.hint]
+                    if hint.type == "signs":
+                        given = features.get("signs", ())
+                        row = [sign_likelihood(hint, cid, tuple(o)[len(given):]) for o in q.options]
+                        total = sum(row)
+                        pick = _draw(rng, {i: x / total for i, x in enumerate(row)})
+                        features["signs"] = tuple(q.options[pick])
+                    else:
+                        features[q.hint] = _draw(rng, kb.causes[cid].likelihood[q.hint])
                 probs = normalise(log_posterior(kb, priors, features, []))
                 leader = max(probs, key=probs.get)
-                asked_total += len(features)
+                asked_total += asked
                 right += leader == cid
             per_cause[cid] = (asked_total / trials, right / trials)
         n = len(per_cause)

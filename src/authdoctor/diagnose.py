@@ -89,7 +89,7 @@ class Doctor:
                                 if r.probability >= MIN_PROBABILITY or r is ranked[0]]
             priors, _ = priors_for(error, variant)
             scores = log_posterior(kb, priors, features, found.markers)
-            q = next_question(kb, scores, set(values), skipped)
+            q = next_question(kb, scores, set(values), skipped, tuple(values.get("signs") or ()))
             if q:
                 answer["question"] = {"hint": q.hint, "text": q.text, "how": q.how,
                                       "options": list(q.options), "labels": list(q.labels), "gain_bits": q.gain}

@@ -68,6 +68,12 @@ def check_value(hint: Hint, value):
         if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.fullmatch(v) for v in value):
             raise HintError(key, f"hint '{key}' must be a list of AWS_* variable names; got {value!r}")
         return sorted(set(value))
+    if hint.type == "signs":
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[,\s]+", value) if v]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.lstrip("!") in hint.values for v in value):
+            raise HintError(key, f"hint '{key}' must be a list of cause ids (matching signs) or '!<id>' (signs that do not match); got {value!r}")
+        return list(dict.fromkeys(value))
     if hint.type == "skew":
         if isinstance(value, str) and NUMBER.fullmatch(value.strip(SPACE)):
             value = float(value)
@@ -125,6 +131,8 @@ def feature_value(hint: Hint, value) -> str:
         return "none"
     if hint.type == "skew":
         return "off" if abs(float(value)) >= hint.threshold else "in-sync"
+    if hint.type == "signs":
+        return tuple(value)
     raise ValueError(hint.type)
 
 

@@ -22,7 +22,7 @@ from .normalize import normalize
 from .yamlsafe import Problem
 
 STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
-HINT_TYPES = ("enum", "bool", "region", "version", "varlist", "skew")
+HINT_TYPES = ("enum", "bool", "region", "version", "varlist", "skew", "signs")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]+$")
 
@@ -57,6 +57,7 @@ class Cause:
     why: MappingProxyType
     fixes: tuple[Fix, ...]
     docs: tuple[str, ...]
+    sign: str = ""  # the telltale observation a person can check for this cause
     # feature -> value -> P(value | cause), derived at load
     likelihood: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
@@ -104,6 +105,12 @@ class Hint:
     opt_in: frozenset = frozenset()
     buckets: tuple = ()
     threshold: float = 300.0
+    # the differential question (type signs): how many signs are offered, and how
+    # reliably a person recognises their own cause's sign
+    shown: int = 3
+    hit: float = 0.85
+    false_hit: float = 0.05
+    miss: float = 0.1
     why: str = ""  # shown when a cause gives no sentence of its own for this hint
 
 
@@ -249,7 +256,7 @@ def _load_cause_ids(root: Path, problems) -> tuple[str, ...]:
     return tuple(x for x in ids if isinstance(x, str))
 
 
-def _load_hints(root: Path, problems) -> dict[str, Hint]:
+def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
     doc, r = _read(root / "hints.yaml", root, problems)
     if doc is None:
         return {}
@@ -259,10 +266,22 @@ def _load_hints(root: Path, problems) -> dict[str, Hint]:
         if not isinstance(spec, dict):
             r.bad("KB005", p, "must be a mapping")
             continue
-        r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold", "why"})
+        r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold", "why",
+                         "shown", "hit", "false_hit", "miss"})
         htype = spec.get("type")
         if htype not in HINT_TYPES:
             r.bad("KB011", p + ("type",), f"must be one of {', '.join(HINT_TYPES)}")
+            continue
+        if htype == "signs":
+            q = r.mapping(spec, p + ("question",))
+            hints[key] = Hint(
+                key=key, type=htype, values=tuple(cause_ids), base=MappingProxyType({}), groups=MappingProxyType({}),
+                question_text=r.text(q, p + ("question", "text")), question_how=str(q.get("how") or ""), options=(),
+                labels=MappingProxyType({}), why=str(spec.get("why") or ""),
+                shown=int(r.number(spec.get("shown", 3), p + ("shown",), low=2, high=6)),
+                hit=r.number(spec.get("hit", 0.85), p + ("hit",), low=0.01, high=0.99),
+                false_hit=r.number(spec.get("false_hit", 0.05), p + ("false_hit",), low=0.001, high=0.5),
+                miss=r.number(spec.get("miss", 0.1), p + ("miss",), low=0.001, high=0.99))
             continue
         values = ("true", "false") if htype == "bool" else tuple(_key(v) for v in (spec.get("values") or []))
         if not values:
@@ -378,6 +397,8 @@ def _likelihoods(evidence: dict, hints: dict[str, Hint]) -> dict:
     """P(value | cause) from the ratios: base rate x ratio, renormalised."""
     out = {}
     for key, hint in hints.items():
+        if hint.type == "signs":
+            continue  # its likelihood depends on which signs were offered: rank.py computes it
         row = evidence.get(key, {})
         weights = {}
         for v in hint.values:
@@ -395,11 +416,12 @@ def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | Non
     if doc is None:
         return None
     d = doc.data
-    r.only(d, (), {"id", "title", "summary", "evidence", "markers", "why", "fixes", "docs"})
+    r.only(d, (), {"id", "title", "sign", "summary", "evidence", "markers", "why", "fixes", "docs"})
     cid = r.text(d, ("id",))
     if cid and cid != path.stem:
         r.bad("KB017", ("id",), f"'{cid}' must equal the file name '{path.stem}'")
     title = r.text(d, ("title",))
+    sign = r.text(d, ("sign",))
     summary = r.text(d, ("summary",))
     evidence = _ratio_table(r, r.mapping(d, ("evidence",), required=False), ("evidence",), hints)
     mk = {}
@@ -424,7 +446,7 @@ def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | Non
     return Cause(
         id=cid, title=title, summary=summary, summary_html=render_markdown(summary),
         evidence=MappingProxyType(evidence), markers=MappingProxyType(mk), why=MappingProxyType(why),
-        fixes=fixes, docs=tuple(docs),
+        fixes=fixes, docs=tuple(docs), sign=sign,
         likelihood=MappingProxyType(_likelihoods(evidence, hints)),
     )
 
@@ -513,7 +535,7 @@ def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
     if not (root / "hints.yaml").is_file():
         return None, [Problem("KB000", str(root), 1, 1, "no knowledge base here (hints.yaml missing)")]
     cause_ids = _load_cause_ids(root, problems)
-    hints = _load_hints(root, problems)
+    hints = _load_hints(root, problems, cause_ids)
     if not hints:
         # every cause and error names hints: without them the rest would only echo this problem
         return None, problems

@@ -43,12 +43,27 @@ def _label(kb: KB, key: str, feature: str) -> str:
     return hint.labels.get(feature) or f"{key} = {feature}"
 
 
+def sign_likelihood(hint, cid: str, answers) -> float:
+    """P(these answers to the differential question | cid): each answer on its own."""
+    p = 1.0
+    for a in answers:
+        if a.startswith("!"):
+            p *= hint.miss if a[1:] == cid else 1.0 - hint.false_hit
+        else:
+            p *= hint.hit if a == cid else hint.false_hit
+    return p
+
+
 def log_posterior(kb: KB, priors: dict, features: dict, markers: list) -> dict[str, float]:
     scores = {}
     for cid, prior in priors.items():
         cause = kb.causes[cid]
         s = math.log(prior)
         for key, fv in features.items():
+            hint = kb.hints[key]
+            if hint.type == "signs":
+                s += math.log(sign_likelihood(hint, cid, fv))
+                continue
             s += math.log(cause.likelihood[key][fv])
         for m in markers:
             s += math.log(cause.markers.get(m, 1.0))
@@ -80,6 +95,12 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: dict, mark
         moves = []
         for key, fv in features.items():
             hint = kb.hints[key]
+            if hint.type == "signs":
+                if cid in fv:
+                    moves.append((3.0, f"You said its sign matches: \"{cause.sign}\""))
+                elif "!" + cid in fv:
+                    moves.append((2.0, f"You said its sign does not match: \"{cause.sign}\""))
+                continue
             factor = cause.likelihood[key][fv] / hint.base[fv]
             if factor >= _NOTEWORTHY or factor <= 1 / _NOTEWORTHY:
                 reason = cause.why.get(key) or hint.why

@@ -51,8 +51,9 @@ def _state(kb, form: dict):
         for key, value in source.items():
             if key in kb.hints and value not in ("", None):
                 hints[key] = value
-    if "env_vars_set" in hints and isinstance(hints["env_vars_set"], str):
-        hints["env_vars_set"] = _split(hints["env_vars_set"].replace(" ", ","))
+    for key in ("env_vars_set", "signs"):  # list-valued hints travel comma-joined
+        if key in hints and isinstance(hints[key], str):
+            hints[key] = _split(hints[key].replace(" ", ","))
     steps = [s for s in steps if s in hints or s in unknown]
     return hints, steps, unknown
 
@@ -102,7 +103,8 @@ def index():
             asked = answer.get("question")
             given = {k: hints[k] for k in steps[: i + 1] if k in hints}
             skipped = [u for u in unknown if u in steps[: i + 1]]
-            thread.append({"answer": answer, "asked_hint": key, "given": hints.get(key, "I don't know"), "question": asked})
+            thread.append({"answer": answer, "asked_hint": key, "question": asked,
+                           "given_label": _answer_label(asked, hints.get(key))})
             answer = d.diagnose(text, {**base, **given}, skipped + [u for u in unknown if u not in steps])
     except HintError as exc:
         g.error_code = "invalid_hint"
@@ -125,6 +127,17 @@ def index():
         link += "&" + urlencode({"error": shown_text})
     return render_template("index.html", kb=kb, text=shown_text, hints=hints, form_error=None, thread=thread,
                            answer=answer, options=options, dont_know=dont_know, link=link)
+
+
+def _answer_label(question, value) -> str:
+    """What the person answered, in the words of the option they pressed."""
+    if value is None:
+        return "I don't know"
+    if question:
+        for opt, label in zip(question["options"], question["labels"]):
+            if _opt_value(opt) == _opt_value(value):
+                return label
+    return _opt_value(value)
 
 
 def _redacted_text(d, text: str) -> str:
