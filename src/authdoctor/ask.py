@@ -74,7 +74,10 @@ def sign_gain(kb: KB, probs: dict[str, float], hint, given: tuple) -> tuple[floa
 
 
 def next_question(kb: KB, scores: dict[str, float], known: set, skipped: set, given_signs: tuple = ()) -> Question | None:
-    probs = normalise(scores)
+    # Questions are chosen on the KB's own, untempered posterior: more cautious than
+    # the sharpened probabilities shown (rank.TEMPERATURE), so it keeps asking while
+    # the KB's evidence alone leaves the leader below STOP_AT.
+    probs = normalise(scores, 1.0)
     if not probs or max(probs.values()) >= STOP_AT:
         return None
     best = None

@@ -1,0 +1,75 @@
+"""The next question: the hint whose answer best separates the leading causes."""
+from authdoctor.ask import STOP_AT, expected_gain, next_question, sign_gain
+from authdoctor.rank import log_posterior, normalise, priors_for
+
+ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."
+
+
+def _state(doctor, hints=None):
+    a = doctor.diagnose(ICTI, hints)
+    error = doctor.kb.errors[a["error_code"]]
+    variant = next(v for v in error.variants if v.id == a["variant"]["id"])
+    priors, _ = priors_for(error, variant)
+    from authdoctor.hints import check_hints, feature_value
+    values = check_hints(doctor.kb, hints)
+    feats = {k: feature_value(doctor.kb.hints[k], v) for k, v in values.items()}
+    return a, log_posterior(doctor.kb, priors, feats, a["markers"])
+
+
+def test_the_question_asked_has_the_highest_expected_gain(doctor):
+    a, scores = _state(doctor)
+    probs = normalise(scores, 1.0)
+    gains = {k: expected_gain(doctor.kb, probs, k) for k, h in doctor.kb.hints.items() if h.type != "signs"}
+    gains["signs"] = sign_gain(doctor.kb, probs, doctor.kb.hints["signs"], ())[0]
+    assert a["question"]["hint"] == max(gains, key=gains.get)
+
+
+def test_a_known_hint_is_not_asked_again(doctor):
+    first = doctor.diagnose(ICTI)["question"]["hint"]
+    if first == "signs":
+        return
+    again = doctor.diagnose(ICTI, {first: doctor.diagnose(ICTI)["question"]["options"][0]})
+    assert (again["question"] or {}).get("hint") != first
+
+
+def test_no_question_once_one_cause_leads_at_the_stop_level(doctor):
+    hints = {"key_prefix": "ASIA", "has_session_token": False, "signs": ["missing-session-token"], "cli_works": False}
+    a, scores = _state(doctor, hints)
+    assert max(normalise(scores, 1.0).values()) >= STOP_AT and a["question"] is None
+
+
+def test_no_question_when_every_hint_is_known_or_skipped(kb):
+    scores = {"clock-skew": 0.0, "key-inactive-or-deleted": 0.0}
+    assert next_question(kb, scores, set(kb.hints), {"signs"}) is None
+
+
+def test_the_sign_question_offers_the_leading_causes_and_none(doctor):
+    a = doctor.diagnose(ICTI)
+    q = a["question"]
+    assert q["hint"] == "signs"
+    offered = [o[-1] for o in q["options"][:-1]]
+    assert offered == [c["id"] for c in a["causes"][: len(offered)]]
+    assert q["labels"][-1] == "None of these" and all(o.startswith("!") for o in q["options"][-1])
+
+
+def test_confirming_a_sign_puts_its_cause_first(doctor):
+    a = doctor.diagnose(ICTI, {"signs": ["region-not-enabled"]})
+    assert a["causes"][0]["id"] == "region-not-enabled"
+
+
+def test_none_of_these_demotes_every_offered_cause(doctor):
+    q = doctor.diagnose(ICTI)["question"]
+    none = q["options"][-1]
+    after = doctor.diagnose(ICTI, {"signs": none})
+    assert after["causes"][0]["id"] not in {x[1:] for x in none}
+
+
+def test_every_question_is_worded_with_options_for_each_answer(kb):
+    for key, h in kb.hints.items():
+        assert h.question_text.strip(), key
+        if h.type != "signs":
+            assert len(h.options) >= 2, key
+
+
+def test_every_cause_has_a_sign_a_person_can_check(kb):
+    assert all(len(c.sign) > 20 for c in kb.causes.values())

@@ -1,0 +1,44 @@
+"""The conversation measured: the simulation over the KB and the walk over real cases."""
+import pytest
+
+from authdoctor.conversation import simulate, walk
+from authdoctor.evaluate import load_cases
+
+HINTED = [c for c in load_cases() if c.get("expected") and c.get("hints")]
+
+
+@pytest.fixture(scope="module")
+def figures(doctor):
+    return simulate(doctor, trials=4, seed=11)
+
+
+def test_the_simulation_covers_every_error(figures, kb):
+    assert {f.error for f in figures} == set(kb.errors)
+
+
+def test_the_simulation_asks_few_questions(figures):
+    n = sum(f.causes for f in figures)
+    assert sum(f.mean_questions * f.causes for f in figures) / n <= 6
+
+
+def test_the_generating_cause_usually_leads_when_weighted_by_prior(figures):
+    assert sum(f.weighted_right_leader for f in figures) / len(figures) >= 0.75
+
+
+def test_the_simulation_is_deterministic(doctor):
+    a = simulate(doctor, trials=2, seed=3)
+    b = simulate(doctor, trials=2, seed=3)
+    assert [(f.mean_questions, f.right_leader) for f in a] == [(f.mean_questions, f.right_leader) for f in b]
+
+
+def test_answering_from_real_cases_hints_leaves_nearly_all_no_worse(doctor):
+    walks = [walk(doctor, c, max_steps=30) for c in HINTED]
+    worse = [c["id"] for c, r in zip(HINTED, walks) if (r[-1] or 99) > (r[0] or 99)]
+    assert len(worse) <= 0.1 * len(HINTED), worse
+
+
+def test_answering_from_real_cases_hints_improves_the_mean_rank(doctor):
+    walks = [walk(doctor, c, max_steps=30) for c in HINTED]
+    start = sum(min(r[0] or 10, 10) for r in walks) / len(walks)
+    end = sum(min(r[-1] or 10, 10) for r in walks) / len(walks)
+    assert end < start
