@@ -70,7 +70,7 @@ def check_value(hint: Hint, value):
         return sorted(set(value))
     if hint.type == "signs":
         if isinstance(value, str):
-            value = [v for v in re.split(r"[,\s]+", value) if v]
+            value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.lstrip("!") in hint.values for v in value):
             raise HintError(key, f"hint '{key}' must be a list of cause ids (matching signs) or '!<id>' (signs that do not match); got {value!r}")
         return list(dict.fromkeys(value))

@@ -5,6 +5,8 @@ what the server accepts.
 """
 from __future__ import annotations
 
+import re
+
 from .. import __version__
 from ..kb import KB
 
@@ -47,6 +49,13 @@ def _hint_schema(h) -> dict:
         return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^{ENV_NAME}$"}},
                           {"type": "string", "description": "the names separated by commas or spaces",
                            "pattern": f"^(?:{IDK}|{sep}*(?:{ENV_NAME}(?:{sep}+{ENV_NAME})*)?{sep}*)$"}]}
+    if h.type == "signs":
+        # cause ids whose telltale sign the user sees; "!id" for one they do not
+        ids = "(?:" + "|".join(re.escape(v) for v in h.values) + ")"
+        sep = "[, \\t\\r\\n\\f\\v]"
+        return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^!*{ids}$"}},
+                          {"type": "string", "description": "the ids separated by commas or spaces",
+                           "pattern": f"^(?:{IDK}|{sep}*(?:!*{ids}(?:{sep}+!*{ids})*)?{sep}*)$"}]}
     if h.type == "skew":
         return {"anyOf": [{"type": "number", "nullable": True, "minimum": -1e9, "maximum": 1e9},
                           {"type": "string", "pattern": f"^(?:{IDK}|{WS}[-+]?(?:[0-9]{{1,9}}(?:\\.[0-9]*)?|\\.[0-9]+){WS})$"}]}
@@ -92,7 +101,9 @@ def openapi_document(kb: KB) -> dict:
                 "options": {"type": "array", "items": {}}, "labels": {"type": "array", "items": {"type": "string"}},
                 "gain_bits": {"type": "number"}}},
             "hints_used": {"type": "object", "additionalProperties": {"type": "object", "properties": {
-                "value": {}, "source": {"type": "string", "enum": ["user", "text", "variant"]}, "feature": {"type": "string"}}}},
+                "value": {}, "source": {"type": "string", "enum": ["user", "text", "variant"]},
+                # one discrete value; the signs hint's is the list of signs answered
+                "feature": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}}},
             "markers": {"type": "array", "items": {"type": "string"}},
             "redacted": {"type": "array", "items": {"type": "string"}},
             "rotate": {"type": "string", "nullable": True},
@@ -107,7 +118,7 @@ def openapi_document(kb: KB) -> dict:
         "properties": {
             # not blank, no NUL (binary data), at most 64 KiB of UTF-8 -- and the whole body
             # at most 64 KiB, else 413; JSON Schema counts characters, not bytes
-            "error": {"type": "string", "minLength": 1, "maxLength": 65536, "pattern": "[^\\u0000 \\t\\r\\n\\f\\v]",
+            "error": {"type": "string", "minLength": 1, "maxLength": 65536, "pattern": "[^ \\\\t\\\\r\\\\n\\\\f\\\\v]",
                       "description": "the pasted error text: not blank, no NUL, at most 64 KiB (UTF-8) in a body of at most 64 KiB"},
             "hints": {"type": "object", "nullable": True, "additionalProperties": False,
                       "properties": {k: _hint_schema(h) for k, h in kb.hints.items()}},
