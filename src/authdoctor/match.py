@@ -81,6 +81,8 @@ class Matcher:
         scored: list[Match] = []
         for eid, variants in self.by_error.items():
             anchored = eid in anchored_errors
+            if anchored_errors and not anchored:
+                continue  # an anchored error beats any look-alike without its anchor (below): skip the work
             cutoff = THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD
             found = []
             for v in variants:

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Report how well the questions work (issue: the conversation).
+
+1. The simulation: for every cause of every error, answers drawn from the cause's
+   own likelihoods, questions until a cause leads at 0.8.
+2. The walk over real cases: start from the text alone, answer each question
+   from the case's own hints ("I don't know" otherwise), expected cause's rank
+   after every answer. Over tests/cases/ and, when it is there, the team's
+   ../shared/eval/dev_cases.yaml.
+
+Usage: .venv/bin/python bench/conversation.py [--trials N]
+"""
+import argparse
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "src"))
+
+from authdoctor.conversation import report_simulation, simulate, walk  # noqa: E402
+from authdoctor.diagnose import Doctor  # noqa: E402
+from authdoctor.evaluate import load_cases  # noqa: E402
+
+
+def walk_report(doctor, path, label):
+    cases = [c for c in load_cases(path) if c.get("expected") and c.get("hints")]
+    if not cases:
+        return
+    worse_any = worse_end = better_end = 0
+    questions = 0
+    for c in cases:
+        ranks = walk(doctor, c, max_steps=30)
+        questions += len(ranks) - 1
+        worse_any += any((b or 99) > (a or 99) for a, b in zip(ranks, ranks[1:]))
+        worse_end += (ranks[-1] or 99) > (ranks[0] or 99)
+        better_end += (ranks[-1] or 99) < (ranks[0] or 99)
+    print(f"walk {label}: cases={len(cases)} questions/case={questions / len(cases):.1f} "
+          f"ended better={better_end} ended worse={worse_end} worse at some step={worse_any}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=40)
+    args = ap.parse_args()
+    doctor = Doctor()
+    t0 = time.perf_counter()
+    print(report_simulation(simulate(doctor, trials=args.trials)))
+    print(f"({args.trials} trials per cause, {time.perf_counter() - t0:.1f} s)")
+    walk_report(doctor, os.path.join(ROOT, "tests", "cases"), "tests/cases")
+    shared = os.path.join(os.path.dirname(ROOT), "shared", "eval", "dev_cases.yaml")
+    if os.path.exists(shared):
+        walk_report(doctor, shared, "../shared/eval/dev_cases.yaml")
+
+
+if __name__ == "__main__":
+    main()
