@@ -70,6 +70,9 @@ _RULES: list[tuple[str, re.Pattern, int]] = [
     ("aws-access-key-id", _KEY_ID, 1),
     ("aws-session-token", re.compile(r"(?i)" + _TOKEN_NAMES + _ASSIGN_SEP + r"([A-Za-z0-9/+=%]{16,})"), 1),
     ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + _ASSIGN_SEP + r"([A-Za-z0-9/+=]{16,})"), 1),
+    # by name whatever the value: quoted with odd characters, elided ("FQo...vgU="), URL-encoded
+    ("aws-session-token", re.compile(r"(?i)" + _TOKEN_NAMES + _EQ_SEP + _VALUE), 1),
+    ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + _EQ_SEP + _VALUE), 1),
     # `aws configure set aws_secret_access_key <value>`
     ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + r"""["']?\s+["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"""), 1),
     ("aws-access-key-id", re.compile(r"(?i)" + _KEYID_NAMES + _ASSIGN_SEP + r"([A-Z0-9]{16,32})(?![A-Za-z0-9])"), 1),
