@@ -48,8 +48,9 @@ _KEYID_NAMES = r"(?:aws_?access_?key_?id|access_?key_?id|accesskeyid|aws_?access
 _TFC_NAMES = r"(?:TFE_TOKEN|ATLAS_TOKEN|TFC_TOKEN|TF_API_TOKEN|TF_CLOUD_TOKEN|TF_TOKEN_[A-Za-z0-9_-]+)"
 _GH_NAMES = r"(?:GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|GH_ENTERPRISE_TOKEN)"
 _GENERIC_NAMES = r"(?:[A-Za-z0-9]+[_.-])*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|auth[_-]?key|client[_-]?secret)"
-# a value, not a reference to one ($VAR, ${{ secrets.X }}, <your-token>)
-_VALUE = r"""(?![$<{*])([^\s"'`,;]{8,})"""
+# a value, not a reference to one ($VAR, ${{ secrets.X }}, <your-token>) nor one
+# already elided by the person pasting ("FQo...vgU=")
+_VALUE = r"""(?![$<{*])(?![^\s"'`,;]*(?:\.\.\.|\u2026))([^\s"'`,;]{8,})"""
 
 _PEM_BEGIN = r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
 _PEM_END = r"-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
@@ -70,9 +71,6 @@ _RULES: list[tuple[str, re.Pattern, int]] = [
     ("aws-access-key-id", _KEY_ID, 1),
     ("aws-session-token", re.compile(r"(?i)" + _TOKEN_NAMES + _ASSIGN_SEP + r"([A-Za-z0-9/+=%]{16,})"), 1),
     ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + _ASSIGN_SEP + r"([A-Za-z0-9/+=]{16,})"), 1),
-    # by name whatever the value: quoted with odd characters, elided ("FQo...vgU="), URL-encoded
-    ("aws-session-token", re.compile(r"(?i)" + _TOKEN_NAMES + _EQ_SEP + _VALUE), 1),
-    ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + _EQ_SEP + _VALUE), 1),
     # `aws configure set aws_secret_access_key <value>`
     ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + r"""["']?\s+["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"""), 1),
     ("aws-access-key-id", re.compile(r"(?i)" + _KEYID_NAMES + _ASSIGN_SEP + r"([A-Z0-9]{16,32})(?![A-Za-z0-9])"), 1),

@@ -30,9 +30,10 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None) -> F
     doctor = Doctor(kbmod.load(kb_path or app.config.get("KB_PATH")))
     app.extensions["authdoctor"] = doctor
 
-    from . import api, errors, pages, security, slack
+    from . import api, errors, pages, ratelimit, security, slack
     security.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(slack.bp)

@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
             413: "the request body is larger than 64 KiB; paste only the error block",
             405: f"{request.method} is not allowed here",
             404: "no such page",
+            429: f"too many requests (limit: {exc.description}); wait a little and send it again",
         }.get(status, exc.description or exc.name)
         resp = error_response(status, code, message)
         if status == 405 and getattr(exc, "valid_methods", None):
