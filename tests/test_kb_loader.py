@@ -91,3 +91,10 @@ def test_a_broken_kb_stops_the_app_start(kb_copy):
     with pytest.raises(kbmod.KBError) as exc:
         create_app(str(kb_copy))
     assert "causes/clock-skew.yaml" in str(exc.value)
+
+
+def test_a_cause_no_error_names_is_refused(kb_copy):
+    import re
+    for f in (kb_copy / "errors").glob("*.yaml"):
+        f.write_text(re.sub(r"^(\s*)keys-swapped: .*\n", "", f.read_text(), flags=re.M))
+    assert any(p.code == "KB026" and "keys-swapped" in p.message for p in _problems(kb_copy))

@@ -567,6 +567,11 @@ def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
     for cid in causes:
         if cid not in cause_ids:
             problems.append(Problem("KB019", f"kb/causes/{cid}.yaml", 1, 1, f"'{cid}' is not in cause-ids.yaml"))
+    used = {cid for e in errors.values() for cid in list(e.priors) + [c for v in e.variants for c in v.priors]}
+    for cid in causes:
+        if cid not in used:
+            problems.append(Problem("KB026", f"kb/causes/{cid}.yaml", 1, 1,
+                                    f"no error names '{cid}' in its priors, so it can never be ranked; add it where it occurs"))
     for e in errors.values():
         for cid in list(e.priors) + [c for v in e.variants for c in v.priors]:
             if cid in cause_ids and cid not in causes:

@@ -108,7 +108,8 @@ def index():
             answer = d.diagnose(text, {**base, **given}, skipped + [u for u in unknown if u not in steps])
     except HintError as exc:
         g.error_code = "invalid_hint"
-        return render_template("index.html", kb=kb, text=text, hints={}, thread=[], answer=None,
+        # the masked text: the raw paste would put its secrets back on the page
+        return render_template("index.html", kb=kb, text=_redacted_text(d, text), hints={}, thread=[], answer=None,
                                form_error=f"{exc}"), 400
     g.recognized_code = answer["error_code"]
     g.top_cause = answer["causes"][0]["id"] if answer["causes"] else None
