@@ -23,8 +23,15 @@ XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg on
 SIGNING_SECRET = "test-signing-secret"
 
 
-def make_app(**config):
-    return create_app(str(KB_DIR), test_config={"TESTING": True, "RATELIMIT_ENABLED": False, **config})
+@pytest.fixture()
+def make_app(kb, monkeypatch):
+    """A fresh app per test (its own limiter counts), on the session's already-loaded KB."""
+    from authdoctor import kb as kbmod
+    monkeypatch.setattr(kbmod, "load", lambda *a, **k: kb)
+
+    def make(**config):
+        return create_app(str(KB_DIR), test_config={"TESTING": True, "RATELIMIT_ENABLED": False, **config})
+    return make
 
 
 class Tags(HTMLParser):
@@ -133,7 +140,7 @@ def test_an_invalid_hint_does_not_echo_the_unmasked_paste(client):
 # --- unexpected errors --------------------------------------------------------------
 
 @pytest.fixture()
-def broken_app(monkeypatch):
+def broken_app(make_app, monkeypatch):
     def boom(self, *a, **k):
         raise RuntimeError("engine exploded")
     monkeypatch.setattr(Doctor, "diagnose", boom)
@@ -168,7 +175,7 @@ def test_an_unexpected_error_is_logged_with_its_traceback_and_request_id(broken_
 # --- rate limiting ------------------------------------------------------------------
 
 @pytest.fixture()
-def limited():
+def limited(make_app):
     return make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute", RATELIMIT_SLACK="2 per minute",
                     SLACK_SIGNING_SECRET=SIGNING_SECRET).test_client()
 
@@ -237,7 +244,7 @@ def test_unsigned_slack_posts_do_not_spend_a_teams_quota(limited):
 @pytest.mark.parametrize("path,mimetype", [("/api/v1/diagnose", "application/json"),
                                            ("/", "application/x-www-form-urlencoded"),
                                            ("/slack/commands", "application/x-www-form-urlencoded")])
-def test_a_1_mib_body_is_refused_with_413_without_being_read(path, mimetype):
+def test_a_1_mib_body_is_refused_with_413_without_being_read(make_app, path, mimetype):
     client = make_app(RATELIMIT_ENABLED=True, SLACK_SIGNING_SECRET=SIGNING_SECRET).test_client()
     body = CountingInput()
     r = client.post(path, content_type=mimetype,
