@@ -28,10 +28,12 @@ workers = int(os.environ.get("GUNICORN_WORKERS", _cores + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 
-# Connections waiting for a thread; beyond that the kernel refuses quickly,
-# which a client can retry, instead of queueing past Slack's 3 s.
-backlog = 256
+# Connections one worker holds open (busy plus idle keep-alive) before it
+# stops accepting, and the kernel's queue of not-yet-accepted ones: bounded,
+# so an overload is refused quickly (a client can retry) rather than queued
+# past Slack's 3 s. The load test's 64 connections fit with room to spare.
 worker_connections = 256
+backlog = 256
 
 # A diagnosis takes milliseconds; a worker silent for 30 s is stuck, not busy,
 # so it is killed and replaced. Graceful shutdown gets 20 s to finish what is

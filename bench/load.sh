@@ -22,6 +22,7 @@ DURATION=${DURATION:-20}
 BIG_DURATION=${BIG_DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
+[ "$THREADS" -le "$CONNECTIONS" ] || THREADS=$CONNECTIONS  # wrk wants a connection per thread
 # The 1 MiB run may grow RSS by at most this much, summed over all processes:
 # allocator noise and a few more connection buffers, nothing like 1 MiB x requests.
 RSS_MARGIN_KB=${RSS_MARGIN_KB:-16384}

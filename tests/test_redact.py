@@ -52,3 +52,43 @@ def test_git_sha_is_not_taken_for_a_secret():
 def test_other_tokens_pasted_nearby_are_masked(kind, value):
     r = redact(f"token: {value}\n")
     assert value not in r.text and kind in r.kinds
+
+
+def test_hcl_token_in_the_aws_provider_is_a_session_token():
+    r = redact('provider "aws" {\n  region = "eu-west-1"\n  token = "' + "Zm9vYmFy" * 8 + '"\n}')
+    assert "Zm9vYmFy" not in r.text and r.kinds == ["aws-session-token"] and r.has_session_token
+
+
+def test_hcl_token_in_a_credentials_block_is_a_terraform_cloud_token():
+    r = redact('credentials "app.terraform.io" {\n  token = "' + "q1W2e3R4" * 4 + '"\n}')
+    assert "q1W2e3R4" not in r.text and r.kinds == ["terraform-cloud-token"] and not r.has_session_token
+
+
+@pytest.mark.parametrize("name", ["TFE_TOKEN", "ATLAS_TOKEN", "TF_TOKEN_app_terraform_io"])
+def test_terraform_cloud_token_variables_are_masked(name):
+    r = redact(f"export {name}=s3cr3tT0kenValue42")
+    assert "s3cr3tT0kenValue42" not in r.text and r.kinds == ["terraform-cloud-token"]
+
+
+def test_a_private_key_cut_off_before_its_end_line_is_masked():
+    r = redact("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq\n")
+    assert "MIIEowIBAAKCAQEA" not in r.text and "4lgOEePzNm0t" not in r.text and r.kinds == ["private-key"]
+
+
+def test_a_prefixed_token_glued_to_other_text_is_masked():
+    key = "AKIAIOSFODNN7EXAMPLE"
+    assert key not in redact(f"invalid{key}status").text
+
+
+@pytest.mark.parametrize("text", [
+    "status code: 403, request id: 5d2c1f6e-8a4b-4c3d-9e2f-0a1b2c3d4e5f",
+    "arn:aws:sts::123456789012:assumed-role/TerraformDeploy/botocore-session-1700000000",
+    "Error: InvalidToken: The provided token is malformed or otherwise invalid.",
+    "Token: ExpiredTokenException",
+    "secret_has_special_chars=true",
+    'AWS_SECURITY_TOKEN="FQo...vgU="',
+    "TFE_TOKEN: ${{ secrets.TFE_TOKEN }}",
+])
+def test_ids_prose_and_references_are_not_masked(text):
+    r = redact(text)
+    assert r.text == text and not r.kinds

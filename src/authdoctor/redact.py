@@ -74,7 +74,7 @@ _RULES: list[tuple[str, re.Pattern, int]] = [
     # `aws configure set aws_secret_access_key <value>`
     ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + r"""["']?\s+["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"""), 1),
     ("aws-access-key-id", re.compile(r"(?i)" + _KEYID_NAMES + _ASSIGN_SEP + r"([A-Z0-9]{16,32})(?![A-Za-z0-9])"), 1),
-    # MUTATED ("terraform-cloud-token", re.compile(r"(?i)(?<![A-Za-z0-9_])" + _TFC_NAMES + _ASSIGN_SEP + _VALUE), 1),
+    ("terraform-cloud-token", re.compile(r"(?i)(?<![A-Za-z0-9_])" + _TFC_NAMES + _ASSIGN_SEP + _VALUE), 1),
     ("github-token", re.compile(r"(?i)(?<![A-Za-z0-9_])" + _GH_NAMES + _ASSIGN_SEP + _VALUE), 1),
     # HCL `token = "..."` and JSON `"token": "..."` (credentials.tfrc.json): a quoted value
     ("token", re.compile(r"""(?i)(?<![A-Za-z0-9_.-])["']?token["']?[ \t]*(?:=|:)[ \t]*["'](?![$<{*])([^\s"'`]{8,})["']"""), 1),

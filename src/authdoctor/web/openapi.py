@@ -118,7 +118,8 @@ def openapi_document(kb: KB) -> dict:
         "properties": {
             # not blank, no NUL (binary data), at most 64 KiB of UTF-8 -- and the whole body
             # at most 64 KiB, else 413; JSON Schema counts characters, not bytes
-            "error": {"type": "string", "minLength": 1, "maxLength": 65536, "pattern": "[^\\u0000 \\t\\r\\n\\f\\v]",
+            "error": {"type": "string", "minLength": 1, "maxLength": 65536,
+                      "allOf": [{"pattern": "^[^\\u0000]*$"}, {"pattern": "[^\\u0000 \\t\\r\\n\\f\\v]"}],
                       "description": "the pasted error text: not blank, no NUL, at most 64 KiB (UTF-8) in a body of at most 64 KiB"},
             "hints": {"type": "object", "nullable": True, "additionalProperties": False,
                       "properties": {k: _hint_schema(h) for k, h in kb.hints.items()}},
