@@ -20,7 +20,7 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None) -> F
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         SLACK_SIGNING_SECRET=os.environ.get("SLACK_SIGNING_SECRET"),
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        RATELIMIT_DEFAULT=os.environ.get("RATELIMIT_DEFAULT", "120 per minute"),
+        RATELIMIT_DEFAULT=os.environ.get("RATELIMIT_DEFAULT", "600 per minute"),
         RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         JSON_SORT_KEYS=False,
     )

@@ -2,7 +2,7 @@
 
 Config (env vars of the same name, read in create_app or here):
   RATELIMIT_ENABLED      "0" turns limiting off (tests, load runs)
-  RATELIMIT_DEFAULT      per client address and route, default "120 per minute"
+  RATELIMIT_DEFAULT      per client address and route, default "600 per minute"
   RATELIMIT_SLACK        per Slack team across /slack/*, default "60 per minute"
   RATELIMIT_STORAGE_URI  "memory://" (default) or "redis://host:6379/0"
 
@@ -11,6 +11,10 @@ to N times the limit; point RATELIMIT_STORAGE_URI at Redis for one shared count.
 Behind a reverse proxy every client has the proxy's address: put werkzeug's
 ProxyFix in front (with the proxy count you trust) before relying on the
 per-client limit.
+
+Why 600 a minute: ten a second is far above what a person pasting errors does,
+and leaves room for a CI job or an evaluation script scoring a few hundred
+reports, while a runaway loop is still stopped within the minute.
 """
 from __future__ import annotations
 
@@ -65,7 +69,7 @@ def _verified(response) -> bool:
 def init_app(app: Flask) -> Limiter:
     cfg = app.config
     cfg.setdefault("RATELIMIT_SLACK", os.environ.get("RATELIMIT_SLACK", SLACK_DEFAULT))
-    cfg.setdefault("RATELIMIT_DEFAULT", "120 per minute")
+    cfg.setdefault("RATELIMIT_DEFAULT", "600 per minute")
     cfg.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     # Retry-After on a 429, so well-behaved clients know when to come back
     cfg.setdefault("RATELIMIT_HEADERS_ENABLED", True)
