@@ -84,11 +84,11 @@ class Doctor:
                 "title": error.title,
                 "summary_html": error.summary_html,
             })
-            ranked = rank(kb, error, variant, features, found.markers, sources)
+            priors, _ = priors_for(error, variant)
+            scores = log_posterior(kb, priors, features, found.markers)  # once: ranking and question share it
+            ranked = rank(kb, error, variant, features, found.markers, sources, scores)
             answer["causes"] = [self._cause(r) for r in ranked[:MAX_CAUSES]
                                 if r.probability >= MIN_PROBABILITY or r is ranked[0]]
-            priors, _ = priors_for(error, variant)
-            scores = log_posterior(kb, priors, features, found.markers)
             q = next_question(kb, scores, set(values), skipped, tuple(values.get("signs") or ()))
             if q:
                 answer["question"] = {"hint": q.hint, "text": q.text, "how": q.how,

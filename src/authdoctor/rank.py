@@ -81,9 +81,9 @@ def normalise(scores: dict[str, float], temperature: float = TEMPERATURE) -> dic
 
 
 def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: dict, markers: list,
-         feature_sources: dict | None = None) -> list[Ranked]:
+         feature_sources: dict | None = None, scores: dict | None = None) -> list[Ranked]:
     priors, sources = priors_for(error, variant)
-    probs = normalise(log_posterior(kb, priors, features, markers))
+    probs = normalise(scores if scores is not None else log_posterior(kb, priors, features, markers))
     total_prior = sum(priors.values())
     out = []
     for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):
