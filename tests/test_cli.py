@@ -98,3 +98,12 @@ def test_interactive_asks_at_a_terminal_and_reranks_after_each_answer(tmp_path):
     text = b"".join(chunks).decode(errors="replace")
     assert text.count("\n? ") >= 2
     assert text.count("InvalidClientTokenId  (stage") >= 3  # before each question and after the last answer
+
+
+def test_kb_check_compares_cause_ids_with_the_shared_table(tmp_path):
+    table = tmp_path / "CAUSES.md"
+    ids = (ROOT / "kb" / "cause-ids.yaml").read_text().split("ids:")[1].split()
+    ids = [i for i in ids if i != "-"]
+    table.write_text("\n".join(f"| `{i}` | x |" for i in ids + ["a-new-shared-cause"]) + "\n")
+    r = run("kb", "check", "--causes-md", str(table))
+    assert r.returncode == 1 and "KB027 'a-new-shared-cause'" in r.stdout

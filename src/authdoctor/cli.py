@@ -74,8 +74,8 @@ def cmd_kb_check(args) -> int:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
     kb = kbmod.load(args.kb)
-    from .lint import lint_examples
-    problems = lint_examples(kb)
+    from .lint import lint_examples, lint_shared_ids
+    problems = lint_examples(kb) + lint_shared_ids(kb, args.causes_md or _shared_causes_md(kb))
     for p in problems:
         print(p)
     if problems:
@@ -84,6 +84,13 @@ def cmd_kb_check(args) -> int:
     print(f"ok: {len(kb.errors)} errors, {len(kb.variants)} variants, {len(kb.causes)} causes, "
           f"{len(kb.hints)} hints, {len(kb.markers)} markers (kb {kb.version})")
     return 0
+
+
+def _shared_causes_md(kb) -> str | None:
+    """../shared/CAUSES.md beside the project, where a team checkout has it."""
+    import os
+    path = os.path.join(os.path.dirname(os.path.dirname(kb.path)), "..", "shared", "CAUSES.md")
+    return os.path.normpath(path) if os.path.isfile(path) else None
 
 
 def cmd_eval(args) -> int:
@@ -139,6 +146,8 @@ def main(argv=None) -> int:
     k = sub.add_parser("kb", help="knowledge base tools")
     ksub = k.add_subparsers(dest="kbcmd", required=True)
     kc = ksub.add_parser("check", help="lint the knowledge base: schema, references, ids, weights, fixes, examples")
+    kc.add_argument("--causes-md", default=None,
+                    help="the team's CAUSES.md to check cause ids against (default: ../shared/CAUSES.md when present)")
     kc.set_defaults(func=cmd_kb_check)
 
     e = sub.add_parser("eval", help="score the KB on a case corpus (default: tests/cases/)")

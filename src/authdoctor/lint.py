@@ -8,6 +8,30 @@ from .redact import redact
 from .yamlsafe import Problem
 
 
+def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:
+    """cause-ids.yaml against the team's CAUSES.md, when a checkout has it beside it.
+
+    The project keeps its own copy so that a fresh clone checks without ../shared;
+    where the shared table is present, the copy must not fall behind it.
+    """
+    import os
+    import re
+    if not causes_md or not os.path.isfile(causes_md):
+        return []
+    with open(causes_md, encoding="utf-8") as f:
+        shared = re.findall(r"^\| `([a-z0-9-]+)` \|", f.read(), re.M)
+    problems = []
+    for cid in shared:
+        if cid not in kb.cause_ids:
+            problems.append(Problem("KB027", "kb/cause-ids.yaml", 1, 1,
+                                    f"'{cid}' is in {causes_md} but not here: add it, with its cause file"))
+    for cid in kb.cause_ids:
+        if cid not in shared:
+            problems.append(Problem("KB027", "kb/cause-ids.yaml", 1, 1,
+                                    f"'{cid}' is not in {causes_md}: cause ids are shared, propose it there first"))
+    return problems
+
+
 def lint_examples(kb: KB) -> list[Problem]:
     matcher = Matcher(kb)
     problems = []
