@@ -99,12 +99,15 @@ def index():
     thread = []
     try:
         answer = d.diagnose(text, base, [u for u in unknown if u not in steps])
+        given: dict = {}
         for i, key in enumerate(steps):
             asked = answer.get("question")
-            given = {k: hints[k] for k in steps[: i + 1] if k in hints}
+            value = _step_value(asked, key, hints.get(key))
+            if value is not None:
+                given[key] = value
             skipped = [u for u in unknown if u in steps[: i + 1]]
             thread.append({"answer": answer, "asked_hint": key, "question": asked,
-                           "given_label": _answer_label(asked, hints.get(key))})
+                           "given_label": _answer_label(asked, value)})
             answer = d.diagnose(text, {**base, **given}, skipped + [u for u in unknown if u not in steps])
     except HintError as exc:
         g.error_code = "invalid_hint"
@@ -128,6 +131,18 @@ def index():
         link += "&" + urlencode({"error": shown_text})
     return render_template("index.html", kb=kb, text=shown_text, hints=hints, form_error=None, thread=thread,
                            answer=answer, options=options, dont_know=dont_know, link=link)
+
+
+def _step_value(question, key, final):
+    """The answer given at this step. The differential question is asked again and
+    again, its list growing each time: the step's answer is the option offered
+    then that the final list begins with."""
+    if key != "signs" or not question or question.get("hint") != "signs" or not isinstance(final, list):
+        return final
+    for opt in question["options"]:
+        if final[: len(opt)] == list(opt):
+            return list(opt)
+    return final
 
 
 def _answer_label(question, value) -> str:
