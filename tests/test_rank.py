@@ -82,3 +82,9 @@ def test_same_input_same_answer(doctor):
 def test_missing_sts_permission_stays_near_zero(doctor):
     ranks, _ = _ranks(doctor)
     assert _p(ranks, "missing-sts-permission") < 0.01
+
+
+def test_a_ci_role_name_in_an_arn_reads_as_the_runner(doctor):
+    a = doctor.diagnose("User: arn:aws:sts::123456789012:assumed-role/github-runner-dev/i-0abc is not authorized to perform: "
+                        "sts:AssumeRole on resource: arn:aws:iam::210987654321:role/deploy")
+    assert a["hints_used"]["runner"] == {"value": "github-actions", "source": "text", "feature": "github-actions"}

@@ -126,8 +126,11 @@ def extract(kb: KB, red: Redaction, norm: str, variant: Variant | None) -> Extra
         src = m.group(1).lower()
         method = next((meth for needle, meth in _SOURCE_METHOD if needle in src), None)
         put("auth_method", method)
+    # markers read the normalised text, and the redacted one as well: normalising
+    # masks ARNs, whose role names ("assumed-role/github-runner") still tell things
+    raw = text.lower()
     for name, marker in kb.markers.items():
-        if any(p.search(norm) for p in marker.patterns):
+        if any(p.search(norm) or p.search(raw) for p in marker.patterns):
             out.markers.append(name)
             for key, value in marker.sets.items():
                 put(key, value)
