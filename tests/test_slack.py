@@ -603,3 +603,11 @@ def test_corpus_case_leads_with_the_apis_cause_through_slack(client, case):
     answer = resp.get_json()
     msg = slash(client, " ".join(tokens) + "\n```\n" + slack_escape(error.strip("\n")) + "\n```").get_json()
     assert leading_cause(msg) == (answer["causes"][0]["id"] if answer["causes"] else None)
+
+
+def test_long_answers_such_as_the_causes_signs_are_listed_in_full_and_the_buttons_numbered(client):
+    msg = slash(client, "provider.aws: InvalidClientTokenId: The security token included in the request is invalid.").get_json()
+    question = next(b for b in msg["blocks"] if b.get("block_id") == "question")["text"]["text"]
+    answers = next(b for b in msg["blocks"] if b.get("block_id") == "answers")["elements"]
+    assert "telltale" in question and "AWS_SESSION_TOKEN" in question  # the first sign, whole
+    assert [e["text"]["text"] for e in answers][:2] == ["1", "2"]

@@ -255,9 +255,17 @@ def answer_message(answer: dict, state: dict | None, *, view: str = SUMMARY, not
         q = answer.get("question")
         if q and state is not None:
             how = f"\n_How to check:_ `{escape(q['how'])}`" if q.get("how") else ""
-            blocks.append(section(f"*To narrow it down:* {escape(q['text'])}{how}", block_id="question"))
-            opts = [button(_option_label(q, i), f"{ANSWER}:{i}", pack(state, k=q["hint"], o=opt))
-                    for i, opt in enumerate(q["options"][:ACTIONS_ELEMENTS - 1])]
+            shown = q["options"][:ACTIONS_ELEMENTS - 1]
+            labels = [_option_label(q, i) for i in range(len(shown))]
+            listed = ""
+            if any(len(label) > BUTTON_TEXT for label in labels):
+                # long answers (the causes' telltale signs) would be cut on a button:
+                # list them in full, and number the buttons
+                listed = "".join(f"\n*{i + 1}.* {escape(label)}" for i, label in enumerate(labels) if len(label) > BUTTON_TEXT)
+                labels = [str(i + 1) if len(label) > BUTTON_TEXT else label for i, label in enumerate(labels)]
+            blocks.append(section(f"*To narrow it down:* {escape(q['text'])}{how}{listed}", block_id="question"))
+            opts = [button(labels[i], f"{ANSWER}:{i}", pack(state, k=q["hint"], o=opt))
+                    for i, opt in enumerate(shown)]
             opts.append(button("I don't know", f"{UNKNOWN}:0", pack(state, k=q["hint"])))
             blocks.append(actions("answers", opts))
         if state is not None:
