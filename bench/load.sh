@@ -87,7 +87,13 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 curl -fsS "$BASE/healthz" >/dev/null || { echo "no /healthz after 10 s" >&2; exit 2; }
-WORKERS=$(pgrep -P "$SERVER_PID" | wc -l)
+# the first worker answers /healthz while the others still load the KB: wait for them
+WORKERS=0
+for _ in $(seq 1 50); do
+  n=$(pgrep -P "$SERVER_PID" | wc -l)
+  [ "$n" -gt "$WORKERS" ] && WORKERS=$n || { [ "$WORKERS" -gt 0 ] && break; }
+  sleep 0.2
+done
 
 rss_kb() {  # master + workers, from /proc/<pid>/status
   local total=0 pid kb
