@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from .hints import region_class
 from .kb import KB, Variant
 from .redact import Redaction
 
@@ -94,7 +95,6 @@ def _region(kb: KB, text: str) -> str | None:
     hint = kb.hints.get("region")
     if hint is None:
         return found[0]
-    from .hints import region_class
     # the most telling region wins: a partition or an opt-in region over a standard one
     order = {"govcloud": 0, "china": 0, "opt-in": 1, "standard": 2}
     return min(found, key=lambda r: order[region_class(hint, r)])
