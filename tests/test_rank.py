@@ -88,3 +88,26 @@ def test_a_ci_role_name_in_an_arn_reads_as_the_runner(doctor):
     a = doctor.diagnose("User: arn:aws:sts::123456789012:assumed-role/github-runner-dev/i-0abc is not authorized to perform: "
                         "sts:AssumeRole on resource: arn:aws:iam::210987654321:role/deploy")
     assert a["hints_used"]["runner"] == {"value": "github-actions", "source": "text", "feature": "github-actions"}
+
+
+def test_a_paste_naming_the_s3_backend_fills_the_backend_hint(doctor):
+    a = doctor.diagnose("Error: error configuring S3 Backend: no valid credential sources for S3 Backend found.")
+    assert a["hints_used"]["backend"]["value"] == "s3" and a["hints_used"]["backend"]["source"] == "text"
+    assert (a["question"] or {}).get("hint") != "backend"
+
+
+def test_a_token_kept_only_under_the_legacy_name_lifts_missing_session_token(doctor):
+    text = "AWS was not able to validate the provided access credentials"
+    plain, _ = _ranks(doctor, text=text)
+    legacy, _ = _ranks(doctor, text='AWS_SECURITY_TOKEN="FQoDYXdzEXAMPLE"\n' + text)
+    assert _p(legacy, "missing-session-token") > 2 * _p(plain, "missing-session-token")
+
+
+def test_both_token_names_set_is_not_the_legacy_name_mistake(doctor):
+    a = doctor.diagnose(ICTI + "\nSetting subprocess env: AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN")
+    assert "legacy_token_name" not in a["markers"]
+
+
+def test_signature_expired_links_only_causes_that_can_produce_it(kb):
+    # the time check comes before the key or the secret is looked at
+    assert set(kb.errors["SignatureExpired"].priors) == {"clock-skew", "provider-version-incompatible"}
