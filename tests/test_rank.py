@@ -111,3 +111,20 @@ def test_both_token_names_set_is_not_the_legacy_name_mistake(doctor):
 def test_signature_expired_links_only_causes_that_can_produce_it(kb):
     # the time check comes before the key or the secret is looked at
     assert set(kb.errors["SignatureExpired"].priors) == {"clock-skew", "provider-version-incompatible"}
+
+
+def test_an_asia_key_keeps_missing_session_token_ahead_when_the_token_is_said_to_be_set(doctor):
+    # real reports: the token is "set" in the shell or the wrong file and never reaches the SDK
+    ranks, a = _ranks(doctor, {"key_prefix": "ASIA", "has_session_token": True})
+    second = a["causes"][1]["probability"]
+    assert a["causes"][0]["id"] == "missing-session-token" and _p(ranks, "missing-session-token") > 2 * second
+
+
+IAM_ONLY = ("Error: creating IAM Role (deploy): operation error IAM: CreateRole, https response error StatusCode: 403, "
+            "RequestID: x, api error InvalidClientTokenId: The security token included in the request is invalid")
+
+
+def test_an_iam_only_failure_in_ci_leads_clearly_with_mfa_required(doctor):
+    # a CI `get-session-token` without MFA is as real a route as a laptop session
+    ci, a = _ranks(doctor, {"runner": "gitlab-ci", "has_session_token": True}, IAM_ONLY)
+    assert ci["mfa-required"][0] == 0 and _p(ci, "mfa-required") > 1.5 * a["causes"][1]["probability"]
