@@ -69,7 +69,7 @@ def test_two_rounds_of_the_sign_question_show_as_two_steps_with_their_own_answer
     html = client.post("/", data={"error": ICTI}).get_data(as_text=True)
     none_first = re.findall(r'formaction="([^"]+)"', html)[-2].replace("&amp;", "&")  # "None of these"
     html2 = client.post(none_first, data={"error": ICTI}).get_data(as_text=True)
-    assert html2.count("telltale signs") == 2  # asked again: the step shown, and the new question
+    assert html2.count("telltale sign of one of") == 2  # asked again: the step shown, and the new question
     second = [a.replace("&amp;", "&") for a in re.findall(r'formaction="([^"]+)"', html2)]
     sign_round = [a for a in second if "signs=" in a][0]
     html3 = client.post(sign_round, data={"error": ICTI}).get_data(as_text=True)
