@@ -128,3 +128,15 @@ def test_an_iam_only_failure_in_ci_leads_clearly_with_mfa_required(doctor):
     # a CI `get-session-token` without MFA is as real a route as a laptop session
     ci, a = _ranks(doctor, {"runner": "gitlab-ci", "has_session_token": True}, IAM_ONLY)
     assert ci["mfa-required"][0] == 0 and _p(ci, "mfa-required") > 1.5 * a["causes"][1]["probability"]
+
+
+def test_keys_handed_out_by_vault_lift_new_key_not_propagated(doctor):
+    # Vault's AWS secrets engine docs: new IAM keys need 5-10 s before every service accepts them
+    plain, _ = _ranks(doctor)
+    vault, _ = _ranks(doctor, text="hvac.exceptions.InvalidRequest: Error creating IAM user: " + ICTI)
+    assert _p(vault, "new-key-not-propagated") > 3 * _p(plain, "new-key-not-propagated")
+
+
+def test_aws_vault_is_not_hashicorp_vault(doctor):
+    a = doctor.diagnose("$ aws-vault exec dev -- terraform plan\n" + ICTI)
+    assert "vault_aws" not in a["markers"]
