@@ -137,6 +137,12 @@ def test_keys_handed_out_by_vault_lift_new_key_not_propagated(doctor):
     assert _p(vault, "new-key-not-propagated") > 3 * _p(plain, "new-key-not-propagated")
 
 
+def test_a_vault_paste_puts_new_key_not_propagated_in_the_top_three(doctor):
+    # keys Vault creates reach Terraform through its API: no shell quoting, no AWS_* variables
+    a = doctor.diagnose("vault_aws_secret_backend_role.deploy: error reading credentials: " + ICTI)
+    assert "new-key-not-propagated" in [c["id"] for c in a["causes"][:3]]
+
+
 def test_aws_vault_is_not_hashicorp_vault(doctor):
     a = doctor.diagnose("$ aws-vault exec dev -- terraform plan\n" + ICTI)
     assert "vault_aws" not in a["markers"]
