@@ -36,3 +36,17 @@ def test_honeypot_case_is_not_claimed(doctor, case):
 def test_the_corpus_covers_every_cause(kb):
     covered = {c["expected"] for c in POSITIVE} | {c.get("also_ok") for c in POSITIVE}
     assert set(kb.cause_ids) <= covered, sorted(set(kb.cause_ids) - covered)
+
+
+VARIANT_CASES = load_cases(BASELINE.parent / "variants")
+
+
+@pytest.mark.parametrize("case", VARIANT_CASES, ids=[str(c["id"]) for c in VARIANT_CASES])
+def test_every_message_shape_reaches_its_scenario_cause_first(doctor, case):
+    o = run_case(doctor, case)
+    assert o.recognized and o.rank == 1, f"rank {o.rank}: {o.top}"
+
+
+def test_every_variant_has_its_case(kb):
+    covered = {str(c["id"]).removeprefix("variant-") for c in VARIANT_CASES}
+    assert {v.id for v in kb.variants} <= covered, sorted({v.id for v in kb.variants} - covered)
