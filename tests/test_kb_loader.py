@@ -98,3 +98,14 @@ def test_a_cause_no_error_names_is_refused(kb_copy):
     for f in (kb_copy / "errors").glob("*.yaml"):
         f.write_text(re.sub(r"^(\s*)keys-swapped: .*\n", "", f.read_text(), flags=re.M))
     assert any(p.code == "KB026" and "keys-swapped" in p.message for p in _problems(kb_copy))
+
+
+def test_a_marker_pattern_with_capital_letters_is_refused(kb_copy):
+    # markers are matched against the lower-cased paste, so "Vault" would never match
+    _break(kb_copy / "markers.yaml", "    - '\\bhvac\\.'", "    - 'Hvac\\.'")
+    p = [x for x in _problems(kb_copy) if x.code == "KB033"][0]
+    assert p.file.endswith("markers.yaml") and "lower case" in p.message
+
+
+def test_escapes_in_a_marker_pattern_are_not_capital_letters(kb):
+    assert any("\\S" in p.pattern for m in kb.markers.values() for p in m.patterns)

@@ -14,7 +14,6 @@ from .extract import extract
 from .hints import UNKNOWN, HintError, check_hints, feature_value
 from .kb import KB
 from .match import Matcher
-from .normalize import normalize
 from .rank import log_posterior, priors_for, rank
 from .redact import redact
 
@@ -46,7 +45,7 @@ class Doctor:
         result = self.matcher.match(red.text)
         best = result.best
         variant = best.variant if best else None
-        found = extract(kb, red, result.text or normalize(red.text), variant)
+        found = extract(kb, red, variant)
 
         values, sources = {}, {}
         for key, value in found.hints.items():

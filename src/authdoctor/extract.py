@@ -100,7 +100,7 @@ def _region(kb: KB, text: str) -> str | None:
     return min(found, key=lambda r: order[region_class(hint, r)])
 
 
-def extract(kb: KB, red: Redaction, norm: str, variant: Variant | None) -> Extracted:
+def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
     text = red.text
     out = Extracted()
 
@@ -126,11 +126,11 @@ def extract(kb: KB, red: Redaction, norm: str, variant: Variant | None) -> Extra
         src = m.group(1).lower()
         method = next((meth for needle, meth in _SOURCE_METHOD if needle in src), None)
         put("auth_method", method)
-    # markers read the normalised text, and the redacted one as well: normalising
-    # masks ARNs, whose role names ("assumed-role/github-runner") still tell things
-    raw = text.lower()
+    # markers read the redacted text, not the normalised one: normalising masks
+    # ARNs, whose role names ("assumed-role/github-runner") still tell things
+    lower = text.lower()
     for name, marker in kb.markers.items():
-        if any(p.search(norm) or p.search(raw) for p in marker.patterns):
+        if any(p.search(lower) for p in marker.patterns):
             out.markers.append(name)
             for key, value in marker.sets.items():
                 put(key, value)
