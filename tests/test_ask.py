@@ -73,3 +73,55 @@ def test_every_question_is_worded_with_options_for_each_answer(kb):
 
 def test_every_cause_has_a_sign_a_person_can_check(kb):
     assert all(len(c.sign) > 20 for c in kb.causes.values())
+
+
+def _answer_none_until(doctor, rounds):
+    """Say "None of these" to the sign question `rounds` times; the offers seen, in order."""
+    signs, offers = [], []
+    for _ in range(rounds):
+        q = doctor.diagnose(ICTI, {"signs": signs})["question"]
+        if not q or q["hint"] != "signs":
+            break
+        offers.append(list(zip((o[-1] for o in q["options"][:-1]), q["labels"][:-1])))
+        signs = q["options"][-1]
+    return signs, offers
+
+
+def test_a_sign_said_not_to_match_is_offered_once_more_and_marked_as_a_second_look(doctor):
+    _, offers = _answer_none_until(doctor, 12)
+    first_seen, again = {}, []
+    for i, offer in enumerate(offers):
+        for cid, label in offer:
+            if cid in first_seen:
+                again.append((cid, label))
+            first_seen.setdefault(cid, i)
+    assert again, "no sign came back after every other lead was checked"
+    assert all(label.startswith("(Checked once before; look again.)") for _, label in again)
+
+
+def test_a_sign_said_not_to_match_twice_is_not_offered_a_third_time(doctor):
+    _, offers = _answer_none_until(doctor, 20)
+    counts = {}
+    for offer in offers:
+        for cid, _ in offer:
+            counts[cid] = counts.get(cid, 0) + 1
+    assert max(counts.values()) == doctor.kb.hints["signs"].offers == 2
+
+
+def test_a_sign_said_to_match_is_not_offered_again(doctor):
+    q = doctor.diagnose(ICTI, {"signs": ["region-not-enabled", "!missing-session-token"]})["question"]
+    if q and q["hint"] == "signs":
+        assert "region-not-enabled" not in [o[-1] for o in q["options"][:-1]]
+
+
+def test_a_repeated_no_counts_once_per_offer_and_a_repeated_yes_once(kb):
+    from authdoctor.hints import check_hints
+    value = ["!clock-skew"] * 5 + ["keys-swapped"] * 3
+    assert check_hints(kb, {"signs": value})["signs"] == ["!clock-skew", "!clock-skew", "keys-swapped"]
+
+
+def test_two_noes_demote_a_cause_more_than_one(doctor):
+    share = lambda scores: normalise(scores)["missing-session-token"]
+    _, once = _state(doctor, {"signs": ["!missing-session-token"]})
+    _, twice = _state(doctor, {"signs": ["!missing-session-token", "!missing-session-token"]})
+    assert share(twice) < share(once)

@@ -9,7 +9,7 @@ HINTED = [c for c in load_cases() if c.get("expected") and c.get("hints")]
 
 @pytest.fixture(scope="module")
 def figures(doctor):
-    return simulate(doctor, trials=4, seed=11)
+    return simulate(doctor, trials=10, seed=11)
 
 
 def test_the_simulation_covers_every_error(figures, kb):
@@ -25,10 +25,10 @@ def test_the_generating_cause_leads_nine_times_in_ten_when_weighted_by_prior(fig
     assert sum(f.weighted_right_leader for f in figures) / len(figures) >= 0.9
 
 
-def test_even_rare_causes_usually_end_up_leading(figures):
-    # every cause counted once, however rare: 0.88 today, the issue asks 0.9
+def test_the_generating_cause_leads_nine_times_in_ten_with_every_cause_counted_once(figures):
+    # however rare: 0.88 while a rejected sign was never offered again, 0.90 since
     n = sum(f.causes for f in figures)
-    assert sum(f.right_leader * f.causes for f in figures) / n >= 0.85
+    assert sum(f.right_leader * f.causes for f in figures) / n >= 0.9
 
 
 def test_the_simulation_is_deterministic(doctor):

@@ -45,12 +45,29 @@ def expected_gain(kb: KB, probs: dict[str, float], key: str) -> float:
 
 
 def sign_answers(hint, probs: dict[str, float], given: tuple) -> list[tuple]:
-    """The differential question's possible answers, as the full new hint value each."""
-    checked = {a.lstrip("!") for a in given}
-    shown = [c for c, _ in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])) if c not in checked][: hint.shown]
+    """The differential question's possible answers, as the full new hint value each.
+
+    A sign said to match is not offered again. A sign said not to match may come
+    back (up to hint.offers times in all) once the other leads have fallen below
+    it: a check skipped or misread the first time otherwise sinks its cause for
+    good, and a second look is what a colleague would ask for.
+    """
+    picked = {a for a in given if not a.startswith("!")}
+    offered = rejections(given)
+    shown = [c for c, _ in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0]))
+             if c not in picked and offered.get(c, 0) < hint.offers][: hint.shown]
     if len(shown) < 2:
         return []
     return [given + (c,) for c in shown] + [given + tuple("!" + c for c in shown)]
+
+
+def rejections(given) -> dict[str, int]:
+    """How many times each cause's sign was said not to match."""
+    out: dict[str, int] = {}
+    for a in given:
+        if a.startswith("!"):
+            out[a[1:]] = out.get(a[1:], 0) + 1
+    return out
 
 
 def sign_gain(kb: KB, probs: dict[str, float], hint, given: tuple) -> tuple[float, list]:
@@ -99,7 +116,9 @@ def next_question(kb: KB, scores: dict[str, float], known: set, skipped: set, gi
     gain, key, answers = best
     hint = kb.hints[key]
     if answers is not None:
-        labels = [kb.causes[a[-1]].sign for a in answers[:-1]] + ["None of these"]
+        seen = rejections(given_signs)
+        labels = [("(Checked once before; look again.) " if seen.get(a[-1]) else "") + kb.causes[a[-1]].sign
+                  for a in answers[:-1]] + ["None of these"]
         return Question(key, hint.question_text, hint.question_how, tuple(list(a) for a in answers), tuple(labels), round(gain, 3))
     options, labels = [], []
     for fv in hint.values:

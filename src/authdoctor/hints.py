@@ -73,7 +73,14 @@ def check_value(hint: Hint, value):
             value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.lstrip("!") in hint.values for v in value):
             raise HintError(key, f"hint '{key}' must be a list of cause ids (matching signs) or '!<id>' (signs that do not match); got {value!r}")
-        return list(dict.fromkeys(value))
+        # A sign said to match counts once; one said not to match counts once per
+        # offer (ask.sign_answers may offer it again), never more.
+        out, seen = [], {}
+        for v in value:
+            seen[v] = seen.get(v, 0) + 1
+            if seen[v] <= (hint.offers if v.startswith("!") else 1):
+                out.append(v)
+        return out
     if hint.type == "skew":
         if isinstance(value, str) and NUMBER.fullmatch(value.strip(SPACE)):
             value = float(value)

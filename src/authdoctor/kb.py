@@ -108,6 +108,7 @@ class Hint:
     # the differential question (type signs): how many signs are offered, and how
     # reliably a person recognises their own cause's sign
     shown: int = 3
+    offers: int = 1  # how many times one sign may be offered (a second look after a "no")
     hit: float = 0.85
     false_hit: float = 0.05
     miss: float = 0.1
@@ -267,7 +268,7 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
             r.bad("KB005", p, "must be a mapping")
             continue
         r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold", "why",
-                         "shown", "hit", "false_hit", "miss"})
+                         "shown", "offers", "hit", "false_hit", "miss"})
         htype = spec.get("type")
         if htype not in HINT_TYPES:
             r.bad("KB011", p + ("type",), f"must be one of {', '.join(HINT_TYPES)}")
@@ -279,6 +280,7 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
                 question_text=r.text(q, p + ("question", "text")), question_how=str(q.get("how") or ""), options=(),
                 labels=MappingProxyType({}), why=str(spec.get("why") or ""),
                 shown=int(r.number(spec.get("shown", 3), p + ("shown",), low=2, high=6)),
+                offers=int(r.number(spec.get("offers", 1), p + ("offers",), low=1, high=3)),
                 hit=r.number(spec.get("hit", 0.85), p + ("hit",), low=0.01, high=0.99),
                 false_hit=r.number(spec.get("false_hit", 0.05), p + ("false_hit",), low=0.001, high=0.5),
                 miss=r.number(spec.get("miss", 0.1), p + ("miss",), low=0.001, high=0.99))

@@ -99,7 +99,8 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: dict, mark
                 if cid in fv:
                     moves.append((3.0, f"You said its sign matches: \"{cause.sign}\""))
                 elif "!" + cid in fv:
-                    moves.append((2.0, f"You said its sign does not match: \"{cause.sign}\""))
+                    times = " (twice)" if fv.count("!" + cid) > 1 else ""
+                    moves.append((2.0, f"You said its sign does not match{times}: \"{cause.sign}\""))
                 continue
             factor = cause.likelihood[key][fv] / hint.base[fv]
             if factor >= _NOTEWORTHY or factor <= 1 / _NOTEWORTHY:
