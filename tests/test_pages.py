@@ -75,3 +75,14 @@ def test_two_rounds_of_the_sign_question_show_as_two_steps_with_their_own_answer
     html3 = client.post(sign_round, data={"error": ICTI}).get_data(as_text=True)
     answers = re.findall(r"<strong>Answer: ([^<]+)</strong>", html3)
     assert len(answers) == 2 and answers[0] == "None of these" and answers[1] != "None of these"
+
+
+def test_a_sign_said_not_to_match_comes_back_as_a_second_look_after_the_other_leads(client):
+    html = client.post("/", data={"error": ICTI}).get_data(as_text=True)
+    for _ in range(8):
+        if "look again" in html:
+            break
+        none = re.search(r'formaction="([^"]+)">None of these</button>', html)
+        assert none, "the sign question stopped before any sign came back"
+        html = client.post(none.group(1).replace("&amp;", "&"), data={"error": ICTI}).get_data(as_text=True)
+    assert re.search(r'formaction="[^"]+">\(Checked once before; look again\.\) ', html)
