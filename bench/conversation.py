@@ -42,11 +42,20 @@ def walk_report(doctor, path, label):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=40)
+    ap.add_argument("--hardest", type=int, default=10, help="list the N causes the questions reach least often")
     args = ap.parse_args()
     doctor = Doctor()
     t0 = time.perf_counter()
-    print(report_simulation(simulate(doctor, trials=args.trials)))
+    figs = simulate(doctor, trials=args.trials)
+    print(report_simulation(figs))
     print(f"({args.trials} trials per cause, {time.perf_counter() - t0:.1f} s)")
+    if args.hardest:
+        # where a KB author's next question or sharper evidence would help most
+        rows = sorted(((right, q, f.error, cid) for f in figs for cid, (q, right) in f.per_cause.items()))
+        print(f"hardest {args.hardest} error-cause pairs (right leads, mean questions, prior share):")
+        for right, q, error, cid in rows[: args.hardest]:
+            priors = doctor.kb.errors[error].priors
+            print(f"  {right:4.0%}  {q:4.1f}  {priors[cid] / sum(priors.values()):5.1%}  {error} / {cid}")
     walk_report(doctor, os.path.join(ROOT, "tests", "cases"), "tests/cases")
     shared = os.path.join(os.path.dirname(ROOT), "shared", "eval", "dev_cases.yaml")
     if os.path.exists(shared):
