@@ -7,6 +7,7 @@ at STOP_AT, or when no answer would move anything.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from .hints import option_for
@@ -61,13 +62,9 @@ def sign_answers(hint, probs: dict[str, float], given: tuple) -> list[tuple]:
     return [given + (c,) for c in shown] + [given + tuple("!" + c for c in shown)]
 
 
-def rejections(given) -> dict[str, int]:
+def rejections(given) -> Counter:
     """How many times each cause's sign was said not to match."""
-    out: dict[str, int] = {}
-    for a in given:
-        if a.startswith("!"):
-            out[a[1:]] = out.get(a[1:], 0) + 1
-    return out
+    return Counter(a[1:] for a in given if a.startswith("!"))
 
 
 def sign_gain(kb: KB, probs: dict[str, float], hint, given: tuple) -> tuple[float, list]:

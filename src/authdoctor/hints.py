@@ -6,6 +6,7 @@ kinds of hint and how each becomes one discrete feature value.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from .kb import KB, Hint
 
@@ -75,9 +76,10 @@ def check_value(hint: Hint, value):
             raise HintError(key, f"hint '{key}' must be a list of cause ids (matching signs) or '!<id>' (signs that do not match); got {value!r}")
         # A sign said to match counts once; one said not to match counts once per
         # offer (ask.sign_answers may offer it again), never more.
-        out, seen = [], {}
+        seen: Counter = Counter()
+        out = []
         for v in value:
-            seen[v] = seen.get(v, 0) + 1
+            seen[v] += 1
             if seen[v] <= (hint.offers if v.startswith("!") else 1):
                 out.append(v)
         return out

@@ -99,7 +99,8 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: dict, mark
                 if cid in fv:
                     moves.append((3.0, f"You said its sign matches: \"{cause.sign}\""))
                 elif "!" + cid in fv:
-                    times = " (twice)" if fv.count("!" + cid) > 1 else ""
+                    n = fv.count("!" + cid)
+                    times = f" ({'twice' if n == 2 else f'{n} times'})" if n > 1 else ""
                     moves.append((2.0, f"You said its sign does not match{times}: \"{cause.sign}\""))
                 continue
             factor = cause.likelihood[key][fv] / hint.base[fv]
