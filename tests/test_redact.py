@@ -92,3 +92,11 @@ def test_a_prefixed_token_glued_to_other_text_is_masked():
 def test_ids_prose_and_references_are_not_masked(text):
     r = redact(text)
     assert r.text == text and not r.kinds
+
+
+def test_two_private_keys_glued_end_to_begin_are_both_masked():
+    # found by the hypothesis property test: the first END line swallowed the second BEGIN
+    second = "Bc3qcW0zdRdtQaaYIXhFzKXhiGJ8+ylRct1dkwi8+j3MCFNKVAUSLybzezDkrEvS"
+    r = redact("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n-----END RSA PRIVATE KEY-----"
+               f"-----BEGIN PRIVATE KEY-----\n{second}\n-----END PRIVATE KEY-----")
+    assert "MIIEowIBAAKCAQEA" not in r.text and second not in r.text

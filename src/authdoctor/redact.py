@@ -52,8 +52,12 @@ _GENERIC_NAMES = r"(?:[A-Za-z0-9]+[_.-])*(?:token|secret|password|passwd|pwd|api
 # already elided by the person pasting ("FQo...vgU=")
 _VALUE = r"""(?![$<{*])(?![^\s"'`,;]*(?:\.\.\.|\u2026))([^\s"'`,;]{8,})"""
 
-_PEM_BEGIN = r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
-_PEM_END = r"-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+# The label may hold single hyphens but never a run of them: with "-" free in it, an
+# END line glued to the next block's BEGIN line ("...KEY----------BEGIN ...") was read
+# as one long END label, and the second block's body was left in the clear.
+_PEM_LABEL = r"(?:[ A-Z0-9_]|-(?!-)){0,100}"
+_PEM_BEGIN = r"-----BEGIN" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
+_PEM_END = r"-----END" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
 
 _RULES: list[tuple[str, re.Pattern, int]] = [
     # (kind, pattern, group to mask) -- order matters: the most specific first,
