@@ -18,25 +18,15 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
-from authdoctor.conversation import report_simulation, simulate, walk  # noqa: E402
+from authdoctor.conversation import report_simulation, report_walk, simulate, walk_all  # noqa: E402
 from authdoctor.diagnose import Doctor  # noqa: E402
 from authdoctor.evaluate import load_cases  # noqa: E402
 
 
 def walk_report(doctor, path, label):
-    cases = [c for c in load_cases(path) if c.get("expected") and c.get("hints")]
-    if not cases:
-        return
-    worse_any = worse_end = better_end = 0
-    questions = 0
-    for c in cases:
-        ranks = walk(doctor, c, max_steps=30)
-        questions += len(ranks) - 1
-        worse_any += any((b or 99) > (a or 99) for a, b in zip(ranks, ranks[1:]))
-        worse_end += (ranks[-1] or 99) > (ranks[0] or 99)
-        better_end += (ranks[-1] or 99) < (ranks[0] or 99)
-    print(f"walk {label}: cases={len(cases)} questions/case={questions / len(cases):.1f} "
-          f"ended better={better_end} ended worse={worse_end} worse at some step={worse_any}")
+    figs = walk_all(doctor, load_cases(path))
+    if figs.cases:
+        print(report_walk(figs, label))
 
 
 def main():

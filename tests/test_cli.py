@@ -107,3 +107,20 @@ def test_kb_check_compares_cause_ids_with_the_shared_table(tmp_path):
     table.write_text("\n".join(f"| `{i}` | x |" for i in ids + ["a-new-shared-cause"]) + "\n")
     r = run("kb", "check", "--causes-md", str(table))
     assert r.returncode == 1 and "KB027 'a-new-shared-cause'" in r.stdout
+
+
+def test_walk_prints_each_cases_ranks_and_the_figures_the_benchmark_reports(tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "cases:\n"
+        "  - id: asia-without-token\n"
+        "    error: 'InvalidClientTokenId: The security token included in the request is invalid.'\n"
+        "    expected: missing-session-token\n"
+        "    hints: {key_prefix: ASIA, has_session_token: false}\n"
+        "  - id: no-hints-not-walked\n"
+        "    error: 'InvalidClientTokenId: The security token included in the request is invalid.'\n"
+        "    expected: key-inactive-or-deleted\n")
+    r = run("walk", str(cases))
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and lines[0].startswith("asia-without-token: ranks ") and lines[0].endswith(" -> 1")
+    assert "no-hints-not-walked" not in r.stdout and "cases=1 " in lines[-1] and "ended worse=0" in lines[-1]

@@ -105,20 +105,13 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_walk(args) -> int:
-    from .conversation import walk
+    from .conversation import report_walk, walk_all
     from .evaluate import load_cases
-    doctor = _load(args)
-    worse = steps = walked = 0
-    for case in load_cases(args.cases):
-        if not case.get("expected") or not case.get("hints"):
-            continue
-        ranks = walk(doctor, case)
-        walked += 1
-        steps += len(ranks) - 1
-        got_worse = any((b or 99) > (a or 99) for a, b in zip(ranks, ranks[1:]))
-        worse += got_worse
-        print(f"{case['id']}: expected {case['expected']} ranks {' -> '.join(str(r or '-') for r in ranks)}{'  WORSE' if got_worse else ''}")
-    print(f"walked={walked} questions={steps} got_worse={worse}")
+    figs = walk_all(_load(args), load_cases(args.cases))
+    dipped = set(figs.dipped)
+    for cid, ranks in figs.walks.items():
+        print(f"{cid}: ranks {' -> '.join(str(r or '-') for r in ranks)}{'  WORSE' if cid in dipped else ''}")
+    print(report_walk(figs, args.cases or "tests/cases"))
     return 0
 
 

@@ -81,7 +81,12 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
     return out
 
 
-def walk(doctor: Doctor, case: dict, max_steps: int = 10) -> list[int | None]:
+# More than any conversation asks (every hint once, each sign twice); only a
+# guard against a loop, so a walk ends when the questions do.
+MAX_STEPS = 100
+
+
+def walk(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> list[int | None]:
     """The expected cause's rank after 0, 1, 2 ... answers (None: not listed)."""
     good = {case.get("expected"), case.get("also_ok")} - {None}
     have = {k: v for k, v in (case.get("hints") or {}).items()}
@@ -100,6 +105,49 @@ def walk(doctor: Doctor, case: dict, max_steps: int = 10) -> list[int | None]:
         else:
             unknown.append(q["hint"])
     return ranks
+
+
+@dataclass
+class WalkFigures:
+    walks: dict  # case id -> ranks after 0, 1, 2 ... answers
+
+    @property
+    def cases(self) -> int:
+        return len(self.walks)
+
+    def _ids(self, test) -> list[str]:
+        return [cid for cid, r in self.walks.items() if test([x or 99 for x in r])]
+
+    @property
+    def dipped(self) -> list[str]:
+        return self._ids(lambda r: any(b > a for a, b in zip(r, r[1:])))
+
+    @property
+    def ended_worse(self) -> list[str]:
+        return self._ids(lambda r: r[-1] > r[0])
+
+    @property
+    def ended_better(self) -> list[str]:
+        return self._ids(lambda r: r[-1] < r[0])
+
+    @property
+    def questions_per_case(self) -> float:
+        return sum(len(r) - 1 for r in self.walks.values()) / (self.cases or 1)
+
+
+def hinted(cases: list[dict]) -> list[dict]:
+    """The cases a walk can answer from: labelled, and carrying hints."""
+    return [c for c in cases if c.get("expected") and c.get("hints")]
+
+
+def walk_all(doctor: Doctor, cases: list[dict]) -> WalkFigures:
+    return WalkFigures({str(c["id"]): walk(doctor, c) for c in hinted(cases)})
+
+
+def report_walk(figs: WalkFigures, label: str) -> str:
+    return (f"walk {label}: cases={figs.cases} questions/case={figs.questions_per_case:.1f} "
+            f"ended better={len(figs.ended_better)} ended worse={len(figs.ended_worse)} "
+            f"worse at some step={len(figs.dipped)}")
 
 
 def report_simulation(figs: list[ErrorFigures]) -> str:
