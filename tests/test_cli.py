@@ -122,5 +122,5 @@ def test_walk_prints_each_cases_ranks_and_the_figures_the_benchmark_reports(tmp_
         "    expected: key-inactive-or-deleted\n")
     r = run("walk", str(cases))
     lines = r.stdout.splitlines()
-    assert r.returncode == 0 and lines[0].startswith("asia-without-token: ranks ") and lines[0].endswith(" -> 1")
+    assert r.returncode == 0 and lines[0].startswith("asia-without-token: expected missing-session-token ranks ") and lines[0].endswith(" -> 1")
     assert "no-hints-not-walked" not in r.stdout and "cases=1 " in lines[-1] and "ended worse=0" in lines[-1]

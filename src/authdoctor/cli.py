@@ -107,10 +107,13 @@ def cmd_simulate(args) -> int:
 def cmd_walk(args) -> int:
     from .conversation import report_walk, walk_all
     from .evaluate import load_cases
-    figs = walk_all(_load(args), load_cases(args.cases))
+    cases = load_cases(args.cases)
+    expected = {str(c["id"]): c.get("expected") for c in cases}
+    figs = walk_all(_load(args), cases)
     dipped = set(figs.dipped)
     for cid, ranks in figs.walks.items():
-        print(f"{cid}: ranks {' -> '.join(str(r or '-') for r in ranks)}{'  WORSE' if cid in dipped else ''}")
+        print(f"{cid}: expected {expected[cid]} ranks {' -> '.join(str(r or '-') for r in ranks)}"
+              f"{'  WORSE' if cid in dipped else ''}")
     print(report_walk(figs, args.cases or "tests/cases"))
     return 0
 
