@@ -18,7 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
-from authdoctor.conversation import report_simulation, report_walk, simulate, walk_all  # noqa: E402
+from authdoctor.conversation import report_answer_effects, report_simulation, report_walk, simulate, walk_all  # noqa: E402
 from authdoctor.diagnose import Doctor  # noqa: E402
 from authdoctor.evaluate import load_cases  # noqa: E402
 
@@ -27,6 +27,8 @@ def walk_report(doctor, path, label):
     figs = walk_all(doctor, load_cases(path))
     if figs.cases:
         print(report_walk(figs, label))
+        # which questions real reports answer against the KB: where its likelihoods need a source
+        print(report_answer_effects(figs))
 
 
 def main():

@@ -124,3 +124,17 @@ def test_walk_prints_each_cases_ranks_and_the_figures_the_benchmark_reports(tmp_
     lines = r.stdout.splitlines()
     assert r.returncode == 0 and lines[0].startswith("asia-without-token: expected missing-session-token ranks ") and lines[0].endswith(" -> 1")
     assert "no-hints-not-walked" not in r.stdout and "cases=1 " in lines[-1] and "ended worse=0" in lines[-1]
+
+
+def test_walk_names_the_answer_after_which_the_expected_cause_fell(tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "cases:\n"
+        "  - id: akia-against-missing-token\n"
+        "    error: 'InvalidClientTokenId: The security token included in the request is invalid.'\n"
+        "    expected: missing-session-token\n"
+        "    hints: {key_prefix: AKIA}\n")
+    r = run("walk", str(cases))
+    line = r.stdout.splitlines()[0]
+    assert "WORSE after key_prefix=AKIA (" in line
+    assert any(l.split()[:3] == ["key_prefix", "0", "1"] for l in r.stdout.splitlines())

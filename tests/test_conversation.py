@@ -1,7 +1,7 @@
 """The conversation measured: the simulation over the KB and the walk over real cases."""
 import pytest
 
-from authdoctor.conversation import simulate, walk, walk_all
+from authdoctor.conversation import simulate, walk, walk_all, walk_steps
 from authdoctor.evaluate import load_cases
 
 
@@ -61,3 +61,31 @@ def test_a_walk_goes_on_until_no_question_is_left(doctor):
     case = next(c for c in load_cases() if c["id"] == "key-inactive-or-deleted-02")
     ranks = walk(doctor, case)
     assert len(ranks) - 1 > 10 and walk(doctor, case, max_steps=len(ranks) + 5) == ranks
+
+
+AKIA_BUT_NO_TOKEN_EXPECTED = {
+    "id": "akia-against-missing-token",
+    "error": "InvalidClientTokenId: The security token included in the request is invalid.",
+    "expected": "missing-session-token",
+    "hints": {"key_prefix": "AKIA"},
+}
+
+
+def test_a_walk_records_each_question_with_the_answer_given_or_none(doctor):
+    case = next(c for c in load_cases() if c["id"] == "key-inactive-or-deleted-02")
+    ranks, steps = walk_steps(doctor, case)
+    assert len(steps) == len(ranks) - 1
+    assert all(a == case["hints"][h] if a is not None else h not in case["hints"] for h, a in steps)
+
+
+def test_answer_effects_name_the_answer_that_moved_the_expected_cause_down(doctor):
+    # a long-term AKIA key takes no session token, so the answer must sink that cause
+    figs = walk_all(doctor, [AKIA_BUT_NO_TOKEN_EXPECTED])
+    (hint, answer, before, after), = figs.moves("akia-against-missing-token")
+    assert (hint, answer) == ("key_prefix", "AKIA") and (after or 99) > before
+    assert figs.answer_effects() == {"key_prefix": {"worse": 1}}
+
+
+def test_answer_effects_count_every_answered_step_once(walked):
+    answered = sum(len(walked.moves(cid)) for cid in walked.walks)
+    assert sum(sum(c.values()) for c in walked.answer_effects().values()) == answered > 0

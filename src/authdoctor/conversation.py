@@ -11,6 +11,7 @@ record the expected cause's rank after every answer.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .ask import STOP_AT, next_question
@@ -86,13 +87,14 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
 MAX_STEPS = 100
 
 
-def walk(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> list[int | None]:
-    """The expected cause's rank after 0, 1, 2 ... answers (None: not listed)."""
+def walk_steps(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> tuple[list, list]:
+    """The expected cause's rank after 0, 1, 2 ... answers (None: not listed), and
+    each question asked with the answer given (None: "I don't know")."""
     good = {case.get("expected"), case.get("also_ok")} - {None}
     have = {k: v for k, v in (case.get("hints") or {}).items()}
     hints: dict = {}
     unknown: list = []
-    ranks = []
+    ranks, steps = [], []
     for _ in range(max_steps + 1):
         answer = doctor.diagnose(case["error"], hints, unknown)
         ids = [c["id"] for c in answer["causes"]]
@@ -102,14 +104,37 @@ def walk(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> list[int | N
             break
         if q["hint"] in have:
             hints[q["hint"]] = have[q["hint"]]
+            steps.append((q["hint"], have[q["hint"]]))
         else:
             unknown.append(q["hint"])
-    return ranks
+            steps.append((q["hint"], None))
+    return ranks, steps
+
+
+def walk(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> list[int | None]:
+    """The expected cause's rank after 0, 1, 2 ... answers (None: not listed)."""
+    return walk_steps(doctor, case, max_steps)[0]
 
 
 @dataclass
 class WalkFigures:
     walks: dict  # case id -> ranks after 0, 1, 2 ... answers
+    steps: dict = field(default_factory=dict)  # case id -> (hint, answer or None) per question
+
+    def moves(self, cid: str) -> list[tuple[str, object, int | None, int | None]]:
+        """The answered questions of one walk, each with the rank before and after it."""
+        r = self.walks[cid]
+        return [(h, a, r[i], r[i + 1]) for i, (h, a) in enumerate(self.steps.get(cid, ())) if a is not None]
+
+    def answer_effects(self) -> dict[str, Counter]:
+        """Per hint, how often a real answer moved the expected cause up, down or not at all:
+        which questions real reports answer against the KB's likelihoods."""
+        out: dict[str, Counter] = {}
+        for cid in self.walks:
+            for hint, _, before, after in self.moves(cid):
+                b, a = before or 99, after or 99
+                out.setdefault(hint, Counter())["better" if a < b else "worse" if a > b else "same"] += 1
+        return out
 
     @property
     def cases(self) -> int:
@@ -141,13 +166,21 @@ def hinted(cases: list[dict]) -> list[dict]:
 
 
 def walk_all(doctor: Doctor, cases: list[dict]) -> WalkFigures:
-    return WalkFigures({str(c["id"]): walk(doctor, c) for c in hinted(cases)})
+    walked = {str(c["id"]): walk_steps(doctor, c) for c in hinted(cases)}
+    return WalkFigures({k: r for k, (r, _) in walked.items()}, {k: s for k, (_, s) in walked.items()})
 
 
 def report_walk(figs: WalkFigures, label: str) -> str:
     return (f"walk {label}: cases={figs.cases} questions/case={figs.questions_per_case:.1f} "
             f"ended better={len(figs.ended_better)} ended worse={len(figs.ended_worse)} "
             f"worse at some step={len(figs.dipped)}")
+
+
+def report_answer_effects(figs: WalkFigures) -> str:
+    lines = [f"{'answered question':28} {'better':>6} {'worse':>6} {'same':>6}"]
+    for hint, c in sorted(figs.answer_effects().items(), key=lambda kv: (-kv[1]["worse"], kv[0])):
+        lines.append(f"{hint:28} {c['better']:6d} {c['worse']:6d} {c['same']:6d}")
+    return "\n".join(lines)
 
 
 def report_simulation(figs: list[ErrorFigures]) -> str:
