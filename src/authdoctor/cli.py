@@ -104,23 +104,17 @@ def cmd_simulate(args) -> int:
     return 0
 
 
-def _hint_arg(value) -> str:
-    """A hint value as `--hint KEY=VALUE` takes it, so a walk's line can be replayed."""
-    if isinstance(value, list):
-        return ",".join(map(str, value))
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def cmd_walk(args) -> int:
     from .conversation import report_answer_effects, report_walk, walk_all
+    from .hints import hint_text
     from .evaluate import load_cases
     cases = load_cases(args.cases)
     expected = {str(c["id"]): c.get("expected") for c in cases}
     figs = walk_all(_load(args), cases)
     dipped = set(figs.dipped)
     for cid, ranks in figs.walks.items():
-        # name the answers that moved it down: what a KB author looks at first
-        worse = ", ".join(f"{h}={_hint_arg(a)} ({b or '-'} -> {c or '-'})" for h, a, b, c in figs.moves(cid) if (c or 99) > (b or 99))
+        # name the answers that moved it down, in --hint form to replay: what a KB author looks at first
+        worse = ", ".join(f"{h}={hint_text(a)} ({b or '-'} -> {c or '-'})" for h, a, b, c in figs.falls(cid))
         print(f"{cid}: expected {expected[cid]} ranks {' -> '.join(str(r or '-') for r in ranks)}"
               f"{'  WORSE after ' + worse if cid in dipped else ''}")
     print(report_answer_effects(figs))

@@ -116,6 +116,11 @@ def walk(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> list[int | N
     return walk_steps(doctor, case, max_steps)[0]
 
 
+def _low(rank: int | None) -> int:
+    """A rank to compare: not listed at all is below every listed place."""
+    return rank or 99
+
+
 @dataclass
 class WalkFigures:
     walks: dict  # case id -> ranks after 0, 1, 2 ... answers
@@ -126,13 +131,17 @@ class WalkFigures:
         r = self.walks[cid]
         return [(h, a, r[i], r[i + 1]) for i, (h, a) in enumerate(self.steps.get(cid, ())) if a is not None]
 
+    def falls(self, cid: str) -> list[tuple[str, object, int | None, int | None]]:
+        """The answers after which the expected cause stood lower."""
+        return [m for m in self.moves(cid) if _low(m[3]) > _low(m[2])]
+
     def answer_effects(self) -> dict[str, Counter]:
         """Per hint, how often a real answer moved the expected cause up, down or not at all:
         which questions real reports answer against the KB's likelihoods."""
         out: dict[str, Counter] = {}
         for cid in self.walks:
             for hint, _, before, after in self.moves(cid):
-                b, a = before or 99, after or 99
+                b, a = _low(before), _low(after)
                 out.setdefault(hint, Counter())["better" if a < b else "worse" if a > b else "same"] += 1
         return out
 
@@ -141,7 +150,7 @@ class WalkFigures:
         return len(self.walks)
 
     def _ids(self, test) -> list[str]:
-        return [cid for cid, r in self.walks.items() if test([x or 99 for x in r])]
+        return [cid for cid, r in self.walks.items() if test([_low(x) for x in r])]
 
     @property
     def dipped(self) -> list[str]:

@@ -36,6 +36,16 @@ def _bool(value, key):
     raise HintError(key, f"hint '{key}' must be true or false, not {value!r}")
 
 
+def hint_text(value) -> str:
+    """A hint value as a person types it (`--hint`, a query string, a button):
+    lists comma-joined, booleans in lower case, the way check_value reads them back."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 def version_tuple(value: str) -> tuple[int, int, int]:
     m = VERSION.fullmatch(value.strip(SPACE))
     if not m:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, g, render_template, request
 
-from ..hints import HintError
+from ..hints import HintError, hint_text
 from . import MAX_BODY, doctor
 
 bp = Blueprint("pages", __name__)
@@ -59,20 +59,12 @@ def _state(kb, form: dict):
 
 
 def _query(hints: dict, steps: list, unknown: list) -> str:
-    q = {k: (",".join(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else v) for k, v in hints.items()}
+    q = {k: hint_text(v) for k, v in hints.items()}
     if steps:
         q["steps"] = ",".join(steps)
     if unknown:
         q["unknown"] = ",".join(unknown)
     return urlencode(q)
-
-
-def _opt_value(opt) -> str:
-    if isinstance(opt, bool):
-        return "true" if opt else "false"
-    if isinstance(opt, list):
-        return ",".join(opt)
-    return str(opt)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -151,9 +143,9 @@ def _answer_label(question, value) -> str:
         return "I don't know"
     if question:
         for opt, label in zip(question["options"], question["labels"]):
-            if _opt_value(opt) == _opt_value(value):
+            if hint_text(opt) == hint_text(value):
                 return label
-    return _opt_value(value)
+    return hint_text(value)
 
 
 def _redacted_text(d, text: str) -> str:
