@@ -60,6 +60,19 @@ def test_kb_check_names_file_and_field_of_a_broken_kb(kb_copy):
     assert r.returncode == 1 and "causes/clock-skew.yaml" in r.stdout and "titel" in r.stdout
 
 
+def test_kb_check_refuses_a_runner_weight_its_reports_do_not_give(kb_copy):
+    p = kb_copy / "causes" / "clock-skew.yaml"
+    p.write_text(p.read_text().replace("    local: 1.72", "    local: 1.9", 1))
+    r = run("--kb", str(kb_copy), "kb", "check")
+    assert r.returncode == 1 and "KB035" in r.stdout and "causes/clock-skew.yaml" in r.stdout
+
+
+def test_kb_counts_prints_each_counted_row_with_its_count():
+    r = run("kb", "counts")
+    assert r.returncode == 0
+    assert "    local: 1.72  # reports: 11 of 12 ran local (kb/reports/clock-skew.yaml)" in r.stdout
+
+
 def test_interactive_asks_at_a_terminal_and_reranks_after_each_answer(tmp_path):
     import pty
     import select

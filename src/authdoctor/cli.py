@@ -75,7 +75,8 @@ def cmd_kb_check(args) -> int:
         return 1
     kb = kbmod.load(args.kb)
     from .lint import lint_examples, lint_shared_ids
-    problems = lint_examples(kb) + lint_shared_ids(kb, args.causes_md or _shared_causes_md(kb))
+    from .report_counts import lint_counts
+    problems = lint_examples(kb) + lint_shared_ids(kb, args.causes_md or _shared_causes_md(kb)) + lint_counts(kb)
     for p in problems:
         print(p)
     if problems:
@@ -83,6 +84,12 @@ def cmd_kb_check(args) -> int:
         return 1
     print(f"ok: {len(kb.errors)} errors, {len(kb.variants)} variants, {len(kb.causes)} causes, "
           f"{len(kb.hints)} hints, {len(kb.markers)} markers (kb {kb.version})")
+    return 0
+
+
+def cmd_kb_counts(args) -> int:
+    from .report_counts import render_rows
+    sys.stdout.write(render_rows(kbmod.load(args.kb)))
     return 0
 
 
@@ -149,6 +156,8 @@ def main(argv=None) -> int:
     kc.add_argument("--causes-md", default=None,
                     help="the team's CAUSES.md to check cause ids against (default: ../shared/CAUSES.md when present)")
     kc.set_defaults(func=cmd_kb_check)
+    kn = ksub.add_parser("counts", help="the runner weights counted from kb/reports/, as rows to paste into the cause files")
+    kn.set_defaults(func=cmd_kb_counts)
 
     e = sub.add_parser("eval", help="score the KB on a case corpus (default: tests/cases/)")
     e.add_argument("cases", nargs="?", help="a case file or folder")

@@ -1,0 +1,115 @@
+"""Runner weights counted from kb/reports: the arithmetic, and kb check keeping the cause files true to it."""
+import shutil
+
+import pytest
+
+from authdoctor import kb as kbmod
+from authdoctor.report_counts import count, lint_counts, load_reports, pooled, render_rows
+
+
+def _report(url, runner):
+    return (f"  - url: {url}\n    tool: terraform\n    runner: {runner}\n"
+            f"    where: 'the thread says so'\n    confirmed: 'the maintainer says so'\n")
+
+
+def _reports_file(kb_dir, cause, runners):
+    body = "".join(_report(f"https://github.com/o/r/issues/{cause}-{i}", r) for i, r in enumerate(runners))
+    (kb_dir / "reports" / f"{cause}.yaml").write_text(f"cause: {cause}\nrunner:\n{body}")
+
+
+@pytest.fixture
+def two_causes(kb_copy):
+    """Only two counted causes: clock-skew 18 local / 2 CI, sso-session-expired the mirror image."""
+    shutil.rmtree(kb_copy / "reports")
+    (kb_copy / "reports").mkdir()
+    _reports_file(kb_copy, "clock-skew", ["local"] * 18 + ["github-actions", "jenkins"])
+    _reports_file(kb_copy, "sso-session-expired", ["local"] * 2 + ["other-ci"] * 18 + ["unknown"] * 3)
+    return kb_copy
+
+
+def _break(path, old, new):
+    text = path.read_text()
+    assert old in text, f"fixture text not found in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_the_project_kb_agrees_with_its_reports(kb):
+    reports, problems = load_reports(kb)
+    assert problems == [] and len(count(kb, reports)) >= 20
+    assert lint_counts(kb) == []
+
+
+def test_ratios_count_the_base_rate_as_pseudo_reports(two_causes):
+    kb = kbmod.load(two_causes)
+    counted = count(kb, load_reports(kb)[0])
+    # pooled: 20 local, 20 CI; clock-skew: P(local) = (18 + 4 * 0.5) / (20 + 4) = 0.833, over 0.5
+    assert counted["clock-skew"].ratios == {"local": 1.67, "ci": 0.33}
+    assert counted["sso-session-expired"].ratios == {"local": 0.33, "ci": 1.67}
+
+
+def test_reports_that_do_not_say_where_they_ran_are_listed_but_not_counted(two_causes):
+    kb = kbmod.load(two_causes)
+    c = count(kb, load_reports(kb)[0])["sso-session-expired"]
+    assert c.known == 20 and c.unknown == 3
+
+
+def test_a_cell_few_reports_ran_in_keeps_its_written_weights(two_causes):
+    _reports_file(two_causes, "oidc-trust-misconfigured", ["terraform-cloud", "github-actions"])
+    kb = kbmod.load(two_causes)
+    reports = load_reports(kb)[0]
+    assert set(pooled(kb, reports)) == {"local", "ci"}
+    assert "remote-platform" not in count(kb, reports)["oidc-trust-misconfigured"].ratios
+
+
+def test_a_weight_that_differs_from_its_count_is_refused(kb_copy):
+    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72", "    local: 1.3")
+    problems = lint_counts(kbmod.load(kb_copy))
+    assert [(p.code, p.file) for p in problems] == [("KB035", "kb/causes/clock-skew.yaml")]
+    assert "evidence.runner.local" in problems[0].message and "1.72" in problems[0].message
+
+
+def test_a_counted_weight_must_name_its_count(kb_copy):
+    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72  # reports:", "    local: 1.72  # estimate, was reports:")
+    problems = lint_counts(kbmod.load(kb_copy))
+    assert [p.code for p in problems] == ["KB035"] and "names its count" in problems[0].message
+
+
+def test_an_estimate_left_where_reports_count_is_refused(kb_copy):
+    # region-not-enabled had no runner row before its reports were counted
+    path = kb_copy / "causes" / "region-not-enabled.yaml"
+    text = path.read_text()
+    start = text.index("  runner:\n")
+    end = text.index("\n", text.index("    ci:", start))
+    path.write_text(text[:start] + text[end + 1:])
+    problems = lint_counts(kbmod.load(kb_copy))
+    assert {p.code for p in problems} == {"KB035"} and all("None" in p.message for p in problems)
+
+
+def test_a_report_with_a_runner_outside_the_hint_is_refused(kb_copy):
+    _break(kb_copy / "reports" / "clock-skew.yaml", "runner: local", "runner: my-laptop")
+    problems = lint_counts(kbmod.load(kb_copy))
+    assert problems[0].code == "KB034" and "my-laptop" in problems[0].message
+    assert problems[0].file == "kb/reports/clock-skew.yaml" and problems[0].line > 1
+
+
+def test_a_thread_counted_twice_for_one_cause_is_refused(two_causes):
+    path = two_causes / "reports" / "clock-skew.yaml"
+    path.write_text(path.read_text() + _report("https://github.com/o/r/issues/clock-skew-0", "local"))
+    problems = lint_counts(kbmod.load(two_causes))
+    assert [p.code for p in problems] == ["KB034"] and "already counted" in problems[0].message
+
+
+def test_the_base_rate_must_match_the_counted_share(kb_copy):
+    _break(kb_copy / "hints.yaml", "    local: 0.42 ", "    local: 0.50 ")
+    _break(kb_copy / "hints.yaml", "    other-ci: 0.055", "    other-ci: 0.025")
+    _break(kb_copy / "hints.yaml", "    github-actions: 0.18", "    github-actions: 0.13")
+    codes = {p.code for p in lint_counts(kbmod.load(kb_copy))}
+    assert codes == {"KB036"}
+
+
+def test_rendered_rows_are_the_ones_in_the_cause_files(kb):
+    rows = render_rows(kb)
+    with open(f"{kb.path}/causes/clock-skew.yaml", encoding="utf-8") as f:
+        cause = f.read()
+    line = next(x for x in rows.splitlines() if x.strip().startswith("local:") and "clock-skew.yaml" in x)
+    assert line.strip() in {x.strip() for x in cause.splitlines()}
