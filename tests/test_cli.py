@@ -70,7 +70,7 @@ def test_kb_check_refuses_a_runner_weight_its_reports_do_not_give(kb_copy):
 def test_kb_counts_prints_each_counted_row_with_its_count():
     r = run("kb", "counts")
     assert r.returncode == 0
-    assert "    local: 1.72  # reports: 11 of 12 ran local (kb/reports/clock-skew.yaml)" in r.stdout
+    assert "    local: 1.72  # reports: 11 of 12 say runner local (kb/reports/clock-skew.yaml)" in r.stdout
 
 
 def test_interactive_asks_at_a_terminal_and_reranks_after_each_answer(tmp_path):

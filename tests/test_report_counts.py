@@ -7,14 +7,16 @@ from authdoctor import kb as kbmod
 from authdoctor.report_counts import count, lint_counts, load_reports, pooled, render_rows
 
 
-def _report(url, runner):
-    return (f"  - url: {url}\n    tool: terraform\n    runner: {runner}\n"
+def _report(url, runner, token="unknown"):
+    return (f"  - url: {url}\n    tool: terraform\n    runner: {runner}\n    has_session_token: {token}\n"
             f"    where: 'the thread says so'\n    confirmed: 'the maintainer says so'\n")
 
 
-def _reports_file(kb_dir, cause, runners):
-    body = "".join(_report(f"https://github.com/o/r/issues/{cause}-{i}", r) for i, r in enumerate(runners))
-    (kb_dir / "reports" / f"{cause}.yaml").write_text(f"cause: {cause}\nrunner:\n{body}")
+def _reports_file(kb_dir, cause, runners, tokens=()):
+    tokens = list(tokens) + ["unknown"] * (len(runners) - len(tokens))
+    body = "".join(_report(f"https://github.com/o/r/issues/{cause}-{i}", r, t)
+                   for i, (r, t) in enumerate(zip(runners, tokens)))
+    (kb_dir / "reports" / f"{cause}.yaml").write_text(f"cause: {cause}\nthreads:\n{body}")
 
 
 @pytest.fixture
@@ -35,13 +37,13 @@ def _break(path, old, new):
 
 def test_the_project_kb_agrees_with_its_reports(kb):
     reports, problems = load_reports(kb)
-    assert problems == [] and len(count(kb, reports)) >= 20
+    assert problems == [] and len(count(kb, reports, "runner")) >= 20
     assert lint_counts(kb) == []
 
 
 def test_ratios_count_the_base_rate_as_pseudo_reports(two_causes):
     kb = kbmod.load(two_causes)
-    counted = count(kb, load_reports(kb)[0])
+    counted = count(kb, load_reports(kb)[0], "runner")
     # pooled: 20 local, 20 CI; clock-skew: P(local) = (18 + 4 * 0.5) / (20 + 4) = 0.833, over 0.5
     assert counted["clock-skew"].ratios == {"local": 1.67, "ci": 0.33}
     assert counted["sso-session-expired"].ratios == {"local": 0.33, "ci": 1.67}
@@ -49,7 +51,7 @@ def test_ratios_count_the_base_rate_as_pseudo_reports(two_causes):
 
 def test_reports_that_do_not_say_where_they_ran_are_listed_but_not_counted(two_causes):
     kb = kbmod.load(two_causes)
-    c = count(kb, load_reports(kb)[0])["sso-session-expired"]
+    c = count(kb, load_reports(kb)[0], "runner")["sso-session-expired"]
     assert c.known == 20 and c.unknown == 3
 
 
@@ -57,8 +59,8 @@ def test_a_cell_few_reports_ran_in_keeps_its_written_weights(two_causes):
     _reports_file(two_causes, "oidc-trust-misconfigured", ["terraform-cloud", "github-actions"])
     kb = kbmod.load(two_causes)
     reports = load_reports(kb)[0]
-    assert set(pooled(kb, reports)) == {"local", "ci"}
-    assert "remote-platform" not in count(kb, reports)["oidc-trust-misconfigured"].ratios
+    assert set(pooled(kb, reports, "runner")) == {"local", "ci"}
+    assert "remote-platform" not in count(kb, reports, "runner")["oidc-trust-misconfigured"].ratios
 
 
 def test_a_weight_that_differs_from_its_count_is_refused(kb_copy):
@@ -69,7 +71,7 @@ def test_a_weight_that_differs_from_its_count_is_refused(kb_copy):
 
 
 def test_a_counted_weight_must_name_its_count(kb_copy):
-    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72  # reports:", "    local: 1.72  # estimate, was reports:")
+    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72  # reports:", "    local: 1.72  # estimate, reports:")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [p.code for p in problems] == ["KB035"] and "names its count" in problems[0].message
 
@@ -113,3 +115,19 @@ def test_rendered_rows_are_the_ones_in_the_cause_files(kb):
         cause = f.read()
     line = next(x for x in rows.splitlines() if x.strip().startswith("local:") and "clock-skew.yaml" in x)
     assert line.strip() in {x.strip() for x in cause.splitlines()}
+
+
+def test_a_yes_no_fact_is_counted_like_any_other_hint(two_causes):
+    _reports_file(two_causes, "clock-skew", ["local"] * 20, ["false"] * 18 + ["true"] * 2)
+    _reports_file(two_causes, "sso-session-expired", ["local"] * 23, ["false"] * 2 + ["true"] * 18)
+    kb = kbmod.load(two_causes)
+    counted = count(kb, load_reports(kb)[0], "has_session_token")
+    assert counted["clock-skew"].ratios == {"true": 0.33, "false": 1.67}
+    assert counted["sso-session-expired"].unknown == 3
+
+
+def test_a_fact_outside_its_hint_is_refused(kb_copy):
+    path = kb_copy / "reports" / "clock-skew.yaml"
+    path.write_text(path.read_text().replace("    runner: local\n", "    runner: local\n    has_session_token: maybe\n", 1))
+    problems = lint_counts(kbmod.load(kb_copy))
+    assert [p.code for p in problems] == ["KB034"] and "has_session_token" in problems[0].message
