@@ -73,6 +73,14 @@ def test_kb_counts_prints_each_counted_row_with_its_count():
     assert "    local: 1.72  # reports: 11 of 12 say runner local (kb/reports/clock-skew.yaml)" in r.stdout
 
 
+def test_kb_counts_write_puts_the_counted_rows_into_the_cause_files(kb_copy):
+    p = kb_copy / "causes" / "clock-skew.yaml"
+    p.write_text(p.read_text().replace("    local: 1.72", "    local: 1.9", 1))
+    r = run("--kb", str(kb_copy), "kb", "counts", "--write")
+    assert r.returncode == 0 and "updated kb/causes/clock-skew.yaml" in r.stdout
+    assert run("--kb", str(kb_copy), "kb", "check").returncode == 0
+
+
 def test_interactive_asks_at_a_terminal_and_reranks_after_each_answer(tmp_path):
     import pty
     import select

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from authdoctor import kb as kbmod
-from authdoctor.report_counts import count, lint_counts, load_reports, pooled, render_rows
+from authdoctor.report_counts import count, lint_counts, load_reports, pooled, render_rows, write_rows
 
 
 def _report(url, runner, token="unknown"):
@@ -132,3 +132,27 @@ def test_a_fact_outside_its_hint_is_refused(kb_copy):
     path.write_text(re.sub(r"(?m)^    has_session_token: \w+$", "    has_session_token: maybe", path.read_text(), count=1))
     problems = lint_counts(kbmod.load(kb_copy))
     assert [p.code for p in problems] == ["KB034"] and "has_session_token" in problems[0].message
+
+
+def test_writing_the_counts_puts_a_drifted_row_back(kb_copy):
+    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72", "    local: 1.3")
+    assert write_rows(kbmod.load(kb_copy)) == ["kb/causes/clock-skew.yaml"]
+    assert lint_counts(kbmod.load(kb_copy)) == []
+    assert "    local: 1.72  # reports: 11 of 12 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()
+
+
+def test_a_new_thread_moves_its_cause_once_the_counts_are_written(kb_copy):
+    path = kb_copy / "reports" / "clock-skew.yaml"
+    path.write_text(path.read_text() + "".join(_report(f"https://github.com/o/r/issues/ci-{i}", "jenkins") for i in range(6)))
+    assert [p.code for p in lint_counts(kbmod.load(kb_copy))][:1] == ["KB035"]
+    write_rows(kbmod.load(kb_copy))
+    kb = kbmod.load(kb_copy)
+    assert kb.causes["clock-skew"].evidence["runner"]["ci"] > 0.37
+    # six more CI threads move the pooled share too: the base rate is left to a person
+    assert {p.code for p in lint_counts(kb)} == {"KB036"}
+
+
+def test_writing_leaves_a_rows_uncounted_values_alone(kb_copy):
+    write_rows(kbmod.load(kb_copy))
+    text = (kb_copy / "causes" / "clock-skew.yaml").read_text()
+    assert "    remote-platform: 0.3 # estimate: platform workers are managed, synced machines" in text

@@ -88,8 +88,19 @@ def cmd_kb_check(args) -> int:
 
 
 def cmd_kb_counts(args) -> int:
-    from .report_counts import render_rows
-    sys.stdout.write(render_rows(kbmod.load(args.kb)))
+    from .report_counts import render_rows, write_rows
+    kb = kbmod.load(args.kb)
+    if not args.write:
+        sys.stdout.write(render_rows(kb))
+        return 0
+    try:
+        changed = write_rows(kb)
+    except ValueError as exc:
+        print(exc)
+        return 1
+    for f in changed:
+        print(f"updated {f}")
+    print(f"{len(changed)} cause file(s) updated; run 'kb check' to see the base rates agree")
     return 0
 
 
@@ -156,7 +167,8 @@ def main(argv=None) -> int:
     kc.add_argument("--causes-md", default=None,
                     help="the team's CAUSES.md to check cause ids against (default: ../shared/CAUSES.md when present)")
     kc.set_defaults(func=cmd_kb_check)
-    kn = ksub.add_parser("counts", help="the runner weights counted from kb/reports/, as rows to paste into the cause files")
+    kn = ksub.add_parser("counts", help="the runner weights counted from kb/reports/, as rows for the cause files")
+    kn.add_argument("--write", action="store_true", help="rewrite the counted rows in kb/causes/ instead of printing them")
     kn.set_defaults(func=cmd_kb_counts)
 
     e = sub.add_parser("eval", help="score the KB on a case corpus (default: tests/cases/)")

@@ -202,3 +202,38 @@ def render_rows(kb: KB) -> str:
                 key = f'"{cell}"' if kb.hints[hint].type == "bool" else cell
                 lines.append(f"    {key}: {ratio}  # {row_comment(c, cell)}")
     return "\n".join(lines) + "\n"
+
+
+def write_rows(kb: KB) -> list[str]:
+    """Rewrite every counted row in the cause files to what the threads give; returns the files changed.
+
+    Only the counted values' lines are touched: the hint's other rows (a remote
+    platform's written weight), comments and the rest of the file stay as they are.
+    """
+    reports, problems = load_reports(kb)
+    if problems:
+        raise ValueError("\n".join(str(p) for p in problems))
+    root = Path(kb.path)
+    changed = []
+    for hint in COUNTED:
+        quote = (lambda v: f'"{v}"') if kb.hints[hint].type == "bool" else (lambda v: v)
+        for cid, c in sorted(count(kb, reports, hint).items()):
+            path = root / "causes" / f"{cid}.yaml"
+            lines = path.read_text(encoding="utf-8").splitlines()
+            rows = [f"    {quote(cell)}: {ratio}  # {row_comment(c, cell)}" for cell, ratio in c.ratios.items()]
+            head = f"  {hint}:"
+            if head in lines:
+                start = end = lines.index(head) + 1
+                while end < len(lines) and lines[end].startswith("    "):
+                    end += 1
+                kept = [x for x in lines[start:end] if x.split(":")[0].strip().strip('"') not in c.ratios]
+                new = lines[:start] + rows + kept + lines[end:]
+            else:
+                end = lines.index("evidence:") + 1
+                while end < len(lines) and (lines[end].startswith("  ") or not lines[end].strip()):
+                    end += 1
+                new = lines[:end] + [head] + rows + lines[end:]
+            if new != lines:
+                path.write_text("\n".join(new) + "\n", encoding="utf-8")
+                changed.append(f"kb/causes/{cid}.yaml")
+    return sorted(set(changed))
