@@ -41,7 +41,7 @@ def test_the_simulation_is_deterministic(doctor):
 
 
 def test_answering_from_real_cases_hints_leaves_nearly_all_no_worse(walked):
-    assert len(walked.ended_worse) <= 0.1 * walked.cases, walked.ended_worse
+    assert len(walked.ended_worse) <= 0.05 * walked.cases, walked.ended_worse
 
 
 def test_answering_from_real_cases_hints_improves_the_mean_rank(walked):
@@ -52,8 +52,10 @@ def test_answering_from_real_cases_hints_improves_the_mean_rank(walked):
 
 def test_answering_from_real_cases_hints_never_worsens_the_rank_of_nearly_all(walked):
     # Strictly never worse is not a property of honest evidence: a true answer may
-    # favour a competitor more (runner=local lifts stale-env-vars over a dead key).
-    assert len(walked.dipped) <= 0.1 * walked.cases, walked.dipped
+    # favour a competitor more (a token that is set lifts MFA-less sessions over one
+    # that never reached the SDK). 6 of 83 dipped while the runner weights were
+    # estimates, 4 since they are counted from real threads (kb/reports).
+    assert len(walked.dipped) <= 0.05 * walked.cases, walked.dipped
 
 
 def test_a_walk_goes_on_until_no_question_is_left(doctor):
