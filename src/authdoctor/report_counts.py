@@ -149,6 +149,12 @@ def row_comment(c: Counted, cell: str) -> str:
     return f"reports: {c.counts[cell]} of {c.known} say {c.hint} {cell} ({c.file})"
 
 
+def row_line(kb: KB, c: Counted, cell: str) -> str:
+    """A counted row as it stands in a cause file (a yes/no hint's values quoted, as YAML needs)."""
+    key = f'"{cell}"' if kb.hints[c.hint].type == "bool" else cell
+    return f"    {key}: {c.ratios[cell]}  # {row_comment(c, cell)}"
+
+
 def lint_counts(kb: KB) -> list[Problem]:
     reports, problems = load_reports(kb)
     if problems or not reports:
@@ -198,9 +204,7 @@ def render_rows(kb: KB) -> str:
         for cid, c in sorted(count(kb, reports, hint).items()):
             lines.append(f"{cid}: {c.known} threads say {hint}, {c.unknown} do not")
             lines.append(f"  {hint}:")
-            for cell, ratio in c.ratios.items():
-                key = f'"{cell}"' if kb.hints[hint].type == "bool" else cell
-                lines.append(f"    {key}: {ratio}  # {row_comment(c, cell)}")
+            lines.extend(row_line(kb, c, cell) for cell in c.ratios)
     return "\n".join(lines) + "\n"
 
 
@@ -216,11 +220,10 @@ def write_rows(kb: KB) -> list[str]:
     root = Path(kb.path)
     changed = []
     for hint in COUNTED:
-        quote = (lambda v: f'"{v}"') if kb.hints[hint].type == "bool" else (lambda v: v)
         for cid, c in sorted(count(kb, reports, hint).items()):
             path = root / "causes" / f"{cid}.yaml"
             lines = path.read_text(encoding="utf-8").splitlines()
-            rows = [f"    {quote(cell)}: {ratio}  # {row_comment(c, cell)}" for cell, ratio in c.ratios.items()]
+            rows = [row_line(kb, c, cell) for cell in c.ratios]
             head = f"  {hint}:"
             if head in lines:
                 start = end = lines.index(head) + 1
