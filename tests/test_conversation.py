@@ -40,29 +40,24 @@ def test_the_simulation_is_deterministic(doctor):
     assert [(f.mean_questions, f.right_leader) for f in a] == [(f.mean_questions, f.right_leader) for f in b]
 
 
-def test_answering_from_real_cases_hints_leaves_nearly_all_no_worse(walked):
-    assert len(walked.ended_worse) <= 0.05 * walked.cases, walked.ended_worse
-
-
 def test_answering_from_real_cases_hints_improves_the_mean_rank(walked):
     start = sum(min(r[0] or 10, 10) for r in walked.walks.values()) / walked.cases
     end = sum(min(r[-1] or 10, 10) for r in walked.walks.values()) / walked.cases
     assert end < start
 
 
-def test_answering_from_real_cases_hints_never_worsens_the_rank_of_nearly_all(walked):
-    # Strictly never worse is not a property of honest evidence: a true answer may
-    # favour a competitor more (a token that is set lifts MFA-less sessions over one
-    # that never reached the SDK). 6 of 83 dipped while the runner weights were
-    # estimates, 4 since they are counted from real threads (kb/reports).
-    assert len(walked.dipped) <= 0.05 * walked.cases, walked.dipped
+def test_answering_from_real_cases_hints_never_worsens_the_expected_causes_rank(walked):
+    # 4 of 83 dipped while any question worth 0.03 bits was asked (ask.worth_asking)
+    assert walked.dipped == []
 
 
-def test_a_walk_goes_on_until_no_question_is_left(doctor):
-    # a cap of ten answers once hid three of the dips the README reports
+def test_a_walk_ends_where_the_answer_asks_nothing_more(doctor):
     case = next(c for c in load_cases() if c["id"] == "key-inactive-or-deleted-02")
-    ranks = walk(doctor, case)
-    assert len(ranks) - 1 > 10 and walk(doctor, case, max_steps=len(ranks) + 5) == ranks
+    ranks, steps = walk_steps(doctor, case)
+    hints = {h: a for h, a in steps if a is not None}
+    unknown = [h for h, a in steps if a is None]
+    assert doctor.diagnose(case["error"], hints, unknown)["question"] is None
+    assert walk(doctor, case, max_steps=len(ranks) + 5) == ranks
 
 
 AKIA_BUT_NO_TOKEN_EXPECTED = {
