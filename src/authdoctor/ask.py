@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 from .hints import option_for
 from .kb import KB
@@ -51,7 +52,7 @@ class Split:
     prior: dict
     answers: list  # (P(answer), {cause: P(cause | answer)})
 
-    @property
+    @cached_property  # read by worth_asking and again to pick the best
     def gain(self) -> float:
         return _entropy(self.prior.values()) - sum(pv * _entropy(post.values()) for pv, post in self.answers)
 
