@@ -1,5 +1,5 @@
 """The next question: the hint whose answer best separates the leading causes."""
-from authdoctor.ask import NEW_LEAD_AT, STOP_AT, STRONG_GAIN_BITS, _split, expected_gain, hint_split, next_question, sign_gain, worth_asking
+from authdoctor.ask import NEW_LEAD_AT, STOP_AT, STRONG_GAIN_BITS, answer_split, expected_gain, hint_split, next_question, sign_gain, worth_asking
 from authdoctor.rank import log_posterior, normalise, priors_for
 
 ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."
@@ -135,23 +135,23 @@ def _answers(rows):
 
 
 def test_a_weak_question_that_only_reorders_the_runners_up_is_not_asked():
-    split = _split(LEADER_AHEAD, _answers({"a": [0.5, 0.5], "b": [0.8, 0.2], "c": [0.2, 0.8]}))
+    split = answer_split(LEADER_AHEAD, _answers({"a": [0.5, 0.5], "b": [0.8, 0.2], "c": [0.2, 0.8]}))
     assert split.gain < STRONG_GAIN_BITS and not split.hands_lead and not worth_asking(split)
 
 
 def test_a_weak_question_with_an_answer_that_hands_the_lead_to_another_cause_is_asked():
-    split = _split(LEADER_AHEAD, _answers({"a": [0.5, 0.5], "b": [0.9, 0.1], "c": [0.5, 0.5]}))
+    split = answer_split(LEADER_AHEAD, _answers({"a": [0.5, 0.5], "b": [0.9, 0.1], "c": [0.5, 0.5]}))
     assert split.gain < STRONG_GAIN_BITS and split.hands_lead and worth_asking(split)
 
 
 def test_a_strong_question_is_asked_though_no_answer_changes_the_leader():
-    split = _split({"a": 0.6, "b": 0.2, "c": 0.2}, _answers({"a": [0.5, 0.5], "b": [1.0, 0.0], "c": [0.0, 1.0]}))
+    split = answer_split({"a": 0.6, "b": 0.2, "c": 0.2}, _answers({"a": [0.5, 0.5], "b": [1.0, 0.0], "c": [0.0, 1.0]}))
     assert split.gain >= STRONG_GAIN_BITS and not split.hands_lead and worth_asking(split)
 
 
 def test_a_new_leader_below_the_new_lead_level_does_not_count_as_handing_the_lead():
     # a near-tie flipped by a mild answer is what moved real cases' causes down
-    split = _split({"a": 0.34, "b": 0.33, "c": 0.33}, _answers({"a": [0.5, 0.5], "b": [0.6, 0.4], "c": [0.5, 0.5]}))
+    split = answer_split({"a": 0.34, "b": 0.33, "c": 0.33}, _answers({"a": [0.5, 0.5], "b": [0.6, 0.4], "c": [0.5, 0.5]}))
     top = max(split.answers[0][1].values())
     assert top < NEW_LEAD_AT and not split.hands_lead
 

@@ -67,7 +67,7 @@ class Split:
         return False
 
 
-def _split(probs: dict[str, float], likelihood) -> Split:
+def answer_split(probs: dict[str, float], likelihood) -> Split:
     """likelihood(cause) -> P(answer | cause) for each answer, in the same order."""
     rows = {c: likelihood(c) for c in probs}
     n = len(next(iter(rows.values()), ()))
@@ -82,7 +82,7 @@ def _split(probs: dict[str, float], likelihood) -> Split:
 
 def hint_split(kb: KB, probs: dict[str, float], key: str) -> Split:
     hint = kb.hints[key]
-    return _split(probs, lambda c: [kb.causes[c].likelihood[key][v] for v in hint.values])
+    return answer_split(probs, lambda c: [kb.causes[c].likelihood[key][v] for v in hint.values])
 
 
 def expected_gain(kb: KB, probs: dict[str, float], key: str) -> float:
@@ -127,7 +127,7 @@ def sign_split(kb: KB, probs: dict[str, float], hint, given: tuple) -> tuple[Spl
         row = [sign_likelihood(hint, c, a[len(given):]) for a in answers]
         total = sum(row)
         return [x / total for x in row]
-    return _split(probs, likelihood), answers
+    return answer_split(probs, likelihood), answers
 
 
 def sign_gain(kb: KB, probs: dict[str, float], hint, given: tuple) -> tuple[float, list]:
