@@ -13,9 +13,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
-from authdoctor import kb as kbmod  # noqa: E402
+from authdoctor import knowledge as kbmod  # noqa: E402
 from authdoctor.diagnose import Doctor  # noqa: E402
-from authdoctor.evaluate import load_cases  # noqa: E402
+from authdoctor.authoring.evaluate import load_cases  # noqa: E402
 
 
 def pct(xs, p):
@@ -34,7 +34,7 @@ def main():
     t2 = time.perf_counter()
     print(f"KB load+check: {1000 * (t1 - t0):.0f} ms; matcher index: {1000 * (t2 - t1):.1f} ms "
           f"({len(kb.errors)} errors, {len(kb.variants)} variants, {len(kb.causes)} causes)")
-    cases = load_cases()
+    cases = load_cases(os.path.join(ROOT, "tests", "cases"))
     texts = [c["error"] for c in cases]
     noise = "\n".join(f"2024-03-01T10:00:{i % 60:02d}.0Z module.x.aws_subnet.s[{i}]: Refreshing state... [id=subnet-{i:08d}]" for i in range(600))
     for label, pastes in (("corpus pastes", texts), ("40 KB CI logs", [noise[:20000] + "\n" + t + "\n" + noise[:20000] for t in texts[:20]])):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from authdoctor import kb as kbmod
+from authdoctor import knowledge as kbmod
 from authdoctor.diagnose import Doctor
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,12 +6,15 @@ records a new one after a deliberate improvement. A case new to the corpus must
 have its expected cause in the top 3.
 """
 import json
+from pathlib import Path
 
 import pytest
 
-from authdoctor.evaluate import BASELINE, NOT_LISTED, load_cases, run_case
+from authdoctor.authoring.evaluate import NOT_LISTED, baseline_path, load_cases, run_case
 
-CASES = load_cases()
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+BASELINE = baseline_path(CASES_DIR)
+CASES = load_cases(CASES_DIR)
 BASE = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
 POSITIVE = [c for c in CASES if c.get("expected")]
 NEGATIVE = [c for c in CASES if not c.get("expected")]

@@ -1,13 +1,17 @@
 """The conversation measured: the simulation over the KB and the walk over real cases."""
 import pytest
 
-from authdoctor.conversation import simulate, walk, walk_all, walk_steps
-from authdoctor.evaluate import load_cases
+from authdoctor.authoring.simulate import simulate, walk, walk_all, walk_steps
+from pathlib import Path
+
+from authdoctor.authoring.evaluate import load_cases
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 
 @pytest.fixture(scope="module")
 def walked(doctor):
-    return walk_all(doctor, load_cases())
+    return walk_all(doctor, load_cases(CASES_DIR))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +56,7 @@ def test_answering_from_real_cases_hints_never_worsens_the_expected_causes_rank(
 
 
 def test_a_walk_ends_where_the_answer_asks_nothing_more(doctor):
-    case = next(c for c in load_cases() if c["id"] == "key-inactive-or-deleted-02")
+    case = next(c for c in load_cases(CASES_DIR) if c["id"] == "key-inactive-or-deleted-02")
     ranks, steps = walk_steps(doctor, case)
     hints = {h: a for h, a in steps if a is not None}
     unknown = [h for h, a in steps if a is None]
@@ -69,7 +73,7 @@ AKIA_BUT_NO_TOKEN_EXPECTED = {
 
 
 def test_a_walk_records_each_question_with_the_answer_given_or_none(doctor):
-    case = next(c for c in load_cases() if c["id"] == "key-inactive-or-deleted-02")
+    case = next(c for c in load_cases(CASES_DIR) if c["id"] == "key-inactive-or-deleted-02")
     ranks, steps = walk_steps(doctor, case)
     assert len(steps) == len(ranks) - 1
     assert all(a == case["hints"][h] if a is not None else h not in case["hints"] for h, a in steps)

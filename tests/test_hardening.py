@@ -26,7 +26,7 @@ SIGNING_SECRET = "test-signing-secret"
 @pytest.fixture()
 def make_app(kb, monkeypatch):
     """A fresh app per test (its own limiter counts), on the session's already-loaded KB."""
-    from authdoctor import kb as kbmod
+    from authdoctor import knowledge as kbmod
     monkeypatch.setattr(kbmod, "load", lambda *a, **k: kb)
 
     def make(**config):

@@ -1,7 +1,7 @@
 """Every example in the KB is recognised as its own error; no not_example is claimed (inline tests)."""
 import pytest
 
-from authdoctor import kb as kbmod
+from authdoctor import knowledge as kbmod
 from authdoctor.match import Matcher
 from authdoctor.redact import redact
 

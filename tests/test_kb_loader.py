@@ -1,7 +1,7 @@
 """The loader refuses a broken KB, naming the file, the entry and the field."""
 import pytest
 
-from authdoctor import kb as kbmod
+from authdoctor import knowledge as kbmod
 
 
 def _break(path, old, new):

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from authdoctor import kb as kbmod
-from authdoctor.report_counts import count, lint_counts, load_reports, pooled, render_rows, write_rows
+from authdoctor import knowledge as kbmod
+from authdoctor.authoring.counts import count, lint_counts, load_reports, pooled, render_rows, write_rows
 
 
 def _report(url, runner, token="unknown"):

@@ -26,9 +26,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from authdoctor import slack_input
+from authdoctor.web.slack import parse as slack_input
 from authdoctor.web import create_app
-from authdoctor.web import slack as slack_door
+from authdoctor.web.slack import views as slack_door
 
 SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 CASES = Path(__file__).parent / "cases"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .hints import option_for
-from .kb import KB
+from .knowledge import KB
 from .rank import normalise
 
 STOP_AT = 0.8

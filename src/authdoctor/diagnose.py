@@ -8,11 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from . import kb as kbmod
+from . import knowledge
 from .ask import next_question
 from .extract import extract
 from .hints import UNKNOWN, HintError, check_hints, feature_value
-from .kb import KB
+from .knowledge import KB
 from .match import Matcher
 from .rank import log_posterior, priors_for, rank
 from .redact import redact
@@ -28,7 +28,7 @@ class Doctor:
     """One KB, loaded and indexed once; `diagnose` is safe to call from any thread."""
 
     def __init__(self, kb: KB | None = None):
-        self.kb = kb or kbmod.load()
+        self.kb = kb or knowledge.load()
         self.matcher = Matcher(self.kb)
 
     def diagnose(self, text: str, hints: dict | None = None, unknown=()) -> dict:

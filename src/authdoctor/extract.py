@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .hints import region_class
-from .kb import KB, Variant
+from .knowledge import KB, Variant
 from .redact import Redaction
 
 _REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|gov-east)-\d)(?![a-z0-9-])")

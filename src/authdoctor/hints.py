@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .kb import KB, Hint
+from .knowledge import KB, Hint
 
 # ASCII only, and matched whole (fullmatch): exactly what the OpenAPI document's
 # patterns say, so a value the document refuses is refused here too (Unicode

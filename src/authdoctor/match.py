@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .kb import KB, Variant
-from .normalize import normalize_lines
+from .knowledge import KB, Variant
+from .normalize import normalize, normalize_lines
 
 # Below this the answer is "not recognised". Chosen on tests/cases (positives
 # and the honeypot of real non-credential errors): see `python -m authdoctor eval`.
@@ -65,19 +65,22 @@ def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
 
 
 class Matcher:
-    """Built once per KB: the normalised variant texts and anchors are precomputed."""
+    """Built once per KB: the variant texts and anchors, normalised as a paste is, are precomputed."""
 
     def __init__(self, kb: KB):
         self.kb = kb
+        self.norm = {v.id: normalize(v.text) for v in kb.variants}
+        self.anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in e.anchors)
+                              for eid, e in kb.errors.items()}
         # for cutting long logs down: the most telling text of each anchor group only
         # (a compound anchor's short parts, "state" or "kms", would keep every line)
-        self.anchors = tuple(sorted({max(group, key=len) for e in kb.errors.values() for group in e.anchors}))
+        self.anchors = tuple(sorted({max(group, key=len) for groups in self.anchor_groups.values() for group in groups}))
         self.by_error = {eid: e.variants for eid, e in kb.errors.items()}
 
     def match(self, text: str) -> Result:
         lines = normalize_lines(text)
         hay = _focus(lines, self.anchors)
-        anchored_errors = {eid for eid, e in self.kb.errors.items() if any(all(a in hay for a in group) for group in e.anchors)}
+        anchored_errors = {eid for eid, groups in self.anchor_groups.items() if any(all(a in hay for a in group) for group in groups)}
         scored: list[Match] = []
         for eid, variants in self.by_error.items():
             anchored = eid in anchored_errors
@@ -86,13 +89,14 @@ class Matcher:
             cutoff = THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD
             found = []
             for v in variants:
-                if not v.norm:
+                norm = self.norm[v.id]
+                if not norm:
                     continue
-                s = fuzz.partial_ratio(v.norm, hay, processor=None, score_cutoff=cutoff * 0.9)
+                s = fuzz.partial_ratio(norm, hay, processor=None, score_cutoff=cutoff * 0.9)
                 if not s:
                     continue
                 # the paste shows only part of a longer message: less sure it is this shape
-                cover = min(1.0, len(hay) / len(v.norm))
+                cover = min(1.0, len(hay) / len(norm))
                 found.append(Match(v, s * (0.8 + 0.2 * cover), anchored))
             best = None
             if found:
@@ -100,14 +104,14 @@ class Matcher:
                 # near-ties go to the most specific shape (Drain3 #68): a short variant is
                 # contained in every longer one and would otherwise always win
                 near = [m for m in found if m.score >= top - SPECIFIC_MARGIN]
-                chosen = max(near, key=lambda m: (len(m.variant.norm), m.score))
+                chosen = max(near, key=lambda m: (len(self.norm[m.variant.id]), m.score))
                 best = Match(chosen.variant, top, anchored, chosen.score)
             if best and best.score >= (THRESHOLD if anchored else UNANCHORED_THRESHOLD):
                 scored.append(best)
         # an error whose own code or sentence is in the paste beats a look-alike without one
         if any(m.anchored for m in scored):
             scored = [m for m in scored if m.anchored]
-        scored.sort(key=lambda m: (-m.score, -len(m.variant.norm)))
+        scored.sort(key=lambda m: (-m.score, -len(self.norm[m.variant.id])))
         winner = None
         if scored:
             winner = scored[0]
@@ -122,7 +126,7 @@ class Matcher:
         hay = _focus(normalize_lines(text), self.anchors)
         out = []
         for eid, variants in self.by_error.items():
-            s = max((fuzz.partial_ratio(v.norm, hay, processor=None) for v in variants), default=0.0)
+            s = max((fuzz.partial_ratio(self.norm[v.id], hay, processor=None) for v in variants), default=0.0)
             out.append((eid, round(s, 1)))
         out.sort(key=lambda x: -x[1])
         return out[:n]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .kb import KB, ErrorCode, Variant
+from .knowledge import KB, ErrorCode, Variant
 
 # Factors outside this band are worth a line in the "why".
 _NOTEWORTHY = 1.4

@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from .. import kb as kbmod
+from .. import config, knowledge
 from ..diagnose import Doctor
 
 # Bodies larger than this are refused with 413 before they are read whole.
@@ -13,8 +13,7 @@ MAX_BODY = 64 * 1024
 
 
 def create_app(kb_path: str | None = None, test_config: dict | None = None) -> Flask:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    app = Flask(__name__, template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
+    app = Flask(__name__, template_folder=config.data_path("templates"), static_folder=config.data_path("static"))
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
@@ -27,7 +26,7 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None) -> F
     if test_config:
         app.config.update(test_config)
     # A broken KB stops the start here, naming file, entry and field (KBError).
-    doctor = Doctor(kbmod.load(kb_path or app.config.get("KB_PATH")))
+    doctor = Doctor(knowledge.load(kb_path or app.config.get("KB_PATH")))
     app.extensions["authdoctor"] = doctor
 
     from . import api, errors, pages, ratelimit, security, slack

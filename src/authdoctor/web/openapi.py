@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .. import __version__
-from ..kb import KB
+from ..knowledge import KB
 
 
 # What every hint also takes: null or "unknown", an explicit "I don't know"

@@ -2,10 +2,9 @@
 own error, no not_example is claimed by it (semgrep-rules' inline tests)."""
 from __future__ import annotations
 
-from .kb import KB
-from .match import Matcher
-from .redact import redact
-from .yamlsafe import Problem
+from ..knowledge import KB, Problem
+from ..match import Matcher
+from ..redact import redact
 
 
 def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .redact import Redaction, redact
+from ...redact import Redaction, redact
 
 # The API's own bound; the Slack door reads more (256 KiB form bodies) but
 # hands the engine no more than the API would accept.

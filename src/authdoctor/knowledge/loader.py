@@ -10,159 +10,20 @@ import hashlib
 import math
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-import markdown as _markdown
-import nh3
+from .. import config
+from . import yamlread
+from .markdown import render_markdown
+from .model import (CODE_PATTERN, HINT_TYPES, ID_PATTERN, STAGES, KB, Cause, ErrorCode, Fix, Hint, KBError,
+                    Marker, Variant)
+from .yamlread import Problem
 
-from . import yamlsafe
-from .normalize import normalize
-from .yamlsafe import Problem
-
-STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
-HINT_TYPES = ("enum", "bool", "region", "version", "varlist", "skew", "signs")
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]+$")
-
-
-class KBError(Exception):
-    """The knowledge base cannot be loaded; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"knowledge base is broken: {first}{more}")
-
-
-@dataclass(frozen=True)
-class Fix:
-    title: str
-    detail: str
-    detail_html: str
-    commands: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Cause:
-    id: str
-    title: str
-    summary: str
-    summary_html: str
-    # feature -> value -> likelihood ratio against the hint's base rate
-    evidence: MappingProxyType
-    markers: MappingProxyType
-    why: MappingProxyType
-    fixes: tuple[Fix, ...]
-    docs: tuple[str, ...]
-    sign: str = ""  # the telltale observation a person can check for this cause
-    # feature -> value -> P(value | cause), derived at load
-    likelihood: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-
-
-@dataclass(frozen=True)
-class Variant:
-    id: str
-    error_id: str
-    stage: str
-    versions: str
-    text: str
-    norm: str
-    examples: tuple[str, ...]
-    generic: bool
-    priors: MappingProxyType
-    prior_sources: MappingProxyType
-    implies: MappingProxyType
-
-
-@dataclass(frozen=True)
-class ErrorCode:
-    id: str
-    title: str
-    http_status: int | None
-    summary: str
-    summary_html: str
-    anchors: tuple[tuple[str, ...], ...]  # normalised; each group's texts must all be present
-    variants: tuple[Variant, ...]
-    priors: MappingProxyType
-    prior_sources: MappingProxyType
-    not_examples: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Hint:
-    key: str
-    type: str
-    values: tuple[str, ...]  # feature values (classes for region/version/varlist/skew)
-    base: MappingProxyType
-    groups: MappingProxyType
-    question_text: str
-    question_how: str
-    options: tuple  # what a client sends back, one per answer
-    labels: MappingProxyType
-    opt_in: frozenset = frozenset()
-    buckets: tuple = ()
-    threshold: float = 300.0
-    # the differential question (type signs): how many signs are offered, and how
-    # reliably a person recognises their own cause's sign
-    shown: int = 3
-    offers: int = 1  # how many times one sign may be offered (a second look after a "no")
-    hit: float = 0.85
-    false_hit: float = 0.05
-    miss: float = 0.1
-    why: str = ""  # shown when a cause gives no sentence of its own for this hint
-
-
-@dataclass(frozen=True)
-class Marker:
-    name: str
-    description: str
-    patterns: tuple[re.Pattern, ...]
-    sets: MappingProxyType
-
-
-@dataclass(frozen=True)
-class KB:
-    path: str
-    version: str
-    errors: MappingProxyType
-    causes: MappingProxyType
-    hints: MappingProxyType
-    markers: MappingProxyType
-    cause_ids: tuple[str, ...]
-    variants: tuple[Variant, ...]
-
-
-# --- Markdown: rendered once at load, then sanitised (Markdown does not sanitise)
-
-_ALLOWED_TAGS = {"p", "br", "code", "pre", "em", "strong", "ul", "ol", "li", "a", "blockquote", "h4", "h5"}
-
-
-def render_markdown(text: str) -> str:
-    html = _markdown.markdown(text or "", extensions=["fenced_code"])
-    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes={"https"},
-                     link_rel="noopener noreferrer nofollow")
-
-
-# --- loading ---------------------------------------------------------------------------
-
-def default_path() -> str:
-    env = os.environ.get("AUTHDOCTOR_KB")
-    if env:
-        return env
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "kb" / "hints.yaml").is_file():
-            return str(parent / "kb")
-    return str(Path.cwd() / "kb")
-
-
-class _Reader:
+class Reader:
     """Collects problems for one file, naming entry and field."""
 
-    def __init__(self, rel: str, doc: yamlsafe.Located | None, problems: list[Problem]):
+    def __init__(self, rel: str, doc: yamlread.Located | None, problems: list[Problem]):
         self.rel = rel
         self.doc = doc
         self.problems = problems
@@ -226,20 +87,20 @@ def _get(obj, key):
     return obj.get(key) if isinstance(obj, dict) else None
 
 
-def _key(k) -> str:
+def value_key(k) -> str:
     return str(k).lower() if isinstance(k, bool) else str(k)
 
 
-def _read(path: Path, root: Path, problems: list[Problem]) -> tuple[yamlsafe.Located | None, _Reader]:
+def read_file(path: Path, root: Path, problems: list[Problem]) -> tuple[yamlread.Located | None, Reader]:
     rel = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
     try:
         raw = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem("KB001", rel, 1, 1, f"cannot be read as UTF-8 text: {exc}"))
-        return None, _Reader(rel, None, problems)
-    doc, found = yamlsafe.load(raw, rel)
+        return None, Reader(rel, None, problems)
+    doc, found = yamlread.load(raw, rel)
     problems.extend(found)
-    reader = _Reader(rel, doc, problems)
+    reader = Reader(rel, doc, problems)
     if doc is not None and not isinstance(doc.data, dict):
         reader.bad("KB005", (), "the file must be a mapping at the top level")
         return None, reader
@@ -247,18 +108,18 @@ def _read(path: Path, root: Path, problems: list[Problem]) -> tuple[yamlsafe.Loc
 
 
 def _load_cause_ids(root: Path, problems) -> tuple[str, ...]:
-    doc, r = _read(root / "cause-ids.yaml", root, problems)
+    doc, r = read_file(root / "cause-ids.yaml", root, problems)
     if doc is None:
         return ()
     ids = r.seq(doc.data, ("ids",))
     for i, cid in enumerate(ids):
-        if not isinstance(cid, str) or not _ID.match(cid):
+        if not isinstance(cid, str) or not ID_PATTERN.match(cid):
             r.bad("KB009", ("ids", i), f"{cid!r} is not a cause id (lower-case words joined by '-')")
     return tuple(x for x in ids if isinstance(x, str))
 
 
 def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
-    doc, r = _read(root / "hints.yaml", root, problems)
+    doc, r = read_file(root / "hints.yaml", root, problems)
     if doc is None:
         return {}
     hints = {}
@@ -285,13 +146,13 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
                 false_hit=r.number(spec.get("false_hit", 0.05), p + ("false_hit",), low=0.001, high=0.5),
                 miss=r.number(spec.get("miss", 0.1), p + ("miss",), low=0.001, high=0.99))
             continue
-        values = ("true", "false") if htype == "bool" else tuple(_key(v) for v in (spec.get("values") or []))
+        values = ("true", "false") if htype == "bool" else tuple(value_key(v) for v in (spec.get("values") or []))
         if not values:
             r.bad("KB004", p + ("values",), "is required")
         base_raw = r.mapping(spec, p + ("base",))
         base = {}
         for v, w in base_raw.items():
-            vk = _key(v)
+            vk = value_key(v)
             if vk not in values:
                 r.bad("KB012", p + ("base", v), f"'{vk}' is not one of the values {list(values)}")
             base[vk] = r.number(w, p + ("base", v), low=0.0, high=1.0)
@@ -304,7 +165,7 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
         base = {v: w / total for v, w in base.items()} if total else base
         groups = {}
         for g, members in (spec.get("groups") or {}).items():
-            members = [_key(m) for m in members or []]
+            members = [value_key(m) for m in members or []]
             for m in members:
                 if m not in values:
                     r.bad("KB012", p + ("groups", g), f"'{m}' is not one of the values")
@@ -314,7 +175,7 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
         options = q.get("options")
         if options is None:
             options = [True if v == "true" else False if v == "false" else v for v in values]
-        labels = {_key(k): str(v) for k, v in (q.get("labels") or {}).items()}
+        labels = {value_key(k): str(v) for k, v in (q.get("labels") or {}).items()}
         buckets = tuple((b.get("name"), b.get("below")) for b in spec.get("buckets") or [])
         hints[key] = Hint(
             key=key, type=htype, values=values, base=MappingProxyType(base),
@@ -327,7 +188,7 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
 
 
 def _load_markers(root: Path, problems) -> dict[str, Marker]:
-    doc, r = _read(root / "markers.yaml", root, problems)
+    doc, r = read_file(root / "markers.yaml", root, problems)
     if doc is None:
         return {}
     out = {}
@@ -355,7 +216,7 @@ def _load_markers(root: Path, problems) -> dict[str, Marker]:
     return out
 
 
-def _load_fixes(r: _Reader, data, p) -> tuple[Fix, ...]:
+def _load_fixes(r: Reader, data, p) -> tuple[Fix, ...]:
     fixes = []
     raw = r.seq(data, p)
     if isinstance(data, dict) and "fixes" in data and not raw:
@@ -378,7 +239,7 @@ def _load_fixes(r: _Reader, data, p) -> tuple[Fix, ...]:
     return tuple(fixes)
 
 
-def _ratio_table(r: _Reader, raw, p, hints: dict[str, Hint]) -> dict:
+def _ratio_table(r: Reader, raw, p, hints: dict[str, Hint]) -> dict:
     out = {}
     for feat, table in (raw or {}).items():
         fp = p + (feat,)
@@ -391,7 +252,7 @@ def _ratio_table(r: _Reader, raw, p, hints: dict[str, Hint]) -> dict:
             continue
         row = {}
         for v, w in table.items():
-            vk = _key(v)
+            vk = value_key(v)
             if vk not in hint.values and vk not in hint.groups:
                 allowed = list(hint.values) + list(hint.groups)
                 r.bad("KB012", fp + (v,), f"'{vk}' is not a value of {feat}: {allowed}")
@@ -420,7 +281,7 @@ def _likelihoods(evidence: dict, hints: dict[str, Hint]) -> dict:
 
 
 def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | None:
-    doc, r = _read(path, root, problems)
+    doc, r = read_file(path, root, problems)
     if doc is None:
         return None
     d = doc.data
@@ -459,7 +320,7 @@ def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | Non
     )
 
 
-def _priors(r: _Reader, raw, p, cause_ids) -> tuple[dict, dict]:
+def _priors(r: Reader, raw, p, cause_ids) -> tuple[dict, dict]:
     priors, sources = {}, {}
     for cid, w in (raw or {}).items():
         if cid not in cause_ids:
@@ -471,7 +332,7 @@ def _priors(r: _Reader, raw, p, cause_ids) -> tuple[dict, dict]:
 
 
 def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode | None:
-    doc, r = _read(path, root, problems)
+    doc, r = read_file(path, root, problems)
     if doc is None:
         return None
     d = doc.data
@@ -479,17 +340,17 @@ def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode
     eid = r.text(d, ("id",))
     if eid and eid != path.stem:
         r.bad("KB017", ("id",), f"'{eid}' must equal the file name '{path.stem}'")
-    if eid and not _CODE.match(eid):
+    if eid and not CODE_PATTERN.match(eid):
         r.bad("KB009", ("id",), "an error id is the code as AWS prints it (letters and digits)")
     anchors = []
     for i, a in enumerate(r.seq(d, ("anchors",))):
         # an anchor is one distinctive text, or a list of texts that must all be present
         # (a generic wrapper such as "Error acquiring the state lock" only with "AccessDenied")
         parts = a if isinstance(a, list) else [a]
-        group = tuple(normalize(str(x)) for x in parts if isinstance(x, str))
+        group = tuple(str(x) for x in parts if isinstance(x, str))
         if len(group) != len(parts) or not group:
             r.bad("KB020", ("anchors", i), "an anchor is text, or a list of texts that must all be present")
-        elif max(len(x) for x in group) < 6:
+        elif max(len(x.strip()) for x in group) < 6:
             r.bad("KB020", ("anchors", i), "an anchor must hold distinctive text of 6 characters or more")
         else:
             anchors.append(group)
@@ -504,7 +365,7 @@ def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode
             continue
         r.only(v, vp, {"id", "stage", "versions", "text", "examples", "generic", "priors", "implies"})
         vid = r.text(v, vp + ("id",))
-        if vid and not _ID.match(vid):
+        if vid and not ID_PATTERN.match(vid):
             r.bad("KB009", vp + ("id",), "a variant id is lower-case words joined by '-'")
         stage = v.get("stage")
         if stage not in STAGES:
@@ -522,7 +383,7 @@ def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode
                 implies[hk] = hv
         variants.append(Variant(
             id=vid, error_id=eid, stage=stage if stage in STAGES else "unknown",
-            versions=str(v.get("versions") or ""), text=text, norm=normalize(text),
+            versions=str(v.get("versions") or ""), text=text,
             examples=tuple(examples), generic=bool(v.get("generic", False)),
             priors=MappingProxyType(vpri), prior_sources=MappingProxyType(vsrc),
             implies=MappingProxyType(implies)))
@@ -600,12 +461,12 @@ def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
 
 def check(path: str | os.PathLike | None = None) -> list[Problem]:
     """Every problem in the KB (empty list: it is sound)."""
-    _, problems = _build(path or default_path())
+    _, problems = _build(path or config.kb_path())
     return problems
 
 
 def load(path: str | os.PathLike | None = None) -> KB:
-    kb, problems = _build(path or default_path())
+    kb, problems = _build(path or config.kb_path())
     if problems:
         raise KBError(problems)
     return kb

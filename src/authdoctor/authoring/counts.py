@@ -21,9 +21,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import yamlsafe
-from .kb import KB, _key, _read
-from .yamlsafe import Problem
+from ..knowledge import KB, Problem, yamlread
+from ..knowledge.loader import read_file, value_key
 
 # what each thread records, and what of it is counted into weights. auth_method is not: the
 # threads name the credentials the failing call used, while people answer the question with the
@@ -77,7 +76,7 @@ def load_reports(kb: KB) -> tuple[dict[str, list[Report]], list[Problem]]:
     problems: list[Problem] = []
     out: dict[str, list[Report]] = {}
     for path in sorted((root / "reports").glob("*.yaml")):
-        doc, r = _read(path, root, problems)
+        doc, r = read_file(path, root, problems)
         if doc is None:
             continue
         d = doc.data
@@ -105,7 +104,7 @@ def load_reports(kb: KB) -> tuple[dict[str, list[Report]], list[Problem]]:
             seen.add(url)
             facts = {}
             for hint in RECORDED:
-                value = _key(item.get(hint, UNKNOWN))
+                value = value_key(item.get(hint, UNKNOWN))
                 allowed = set(kb.hints[hint].values) | {UNKNOWN}
                 if value not in allowed:
                     r.bad("KB034", p + (hint,), f"{value!r} is not one of {sorted(allowed)}")
@@ -165,7 +164,7 @@ def lint_counts(kb: KB) -> list[Problem]:
         for cid, c in count(kb, reports, hint).items():
             rel = f"kb/causes/{cid}.yaml"
             if cid not in docs:
-                docs[cid] = yamlsafe.load((root / "causes" / f"{cid}.yaml").read_text(encoding="utf-8"), rel)[0]
+                docs[cid] = yamlread.load((root / "causes" / f"{cid}.yaml").read_text(encoding="utf-8"), rel)[0]
             doc = docs[cid]
             row = kb.causes[cid].evidence.get(hint, {})
             for cell, want in c.ratios.items():

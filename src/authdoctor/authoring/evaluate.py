@@ -13,11 +13,12 @@ from pathlib import Path
 
 import yaml
 
-from .diagnose import Doctor
-from .hints import HintError
+from ..diagnose import Doctor
+from ..hints import HintError
 
-DEFAULT_CASES = Path(__file__).resolve().parents[2] / "tests" / "cases"
-BASELINE = DEFAULT_CASES / "baseline.json"
+# relative to the folder it runs in: a checkout's corpus, unless told otherwise
+DEFAULT_CASES = Path("tests") / "cases"
+BASELINE_NAME = "baseline.json"
 NOT_LISTED = 99  # the baseline rank of a case whose expected cause is not listed
 
 
@@ -33,6 +34,12 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return (not self.recognized) if self.expected is None else self.rank == 1
+
+
+def baseline_path(cases: str | Path | None = None) -> Path:
+    """Where a corpus keeps its regression baseline: beside its cases."""
+    path = Path(cases) if cases else DEFAULT_CASES
+    return (path if path.is_dir() else path.parent) / BASELINE_NAME
 
 
 def load_cases(path: str | Path | None = None) -> list[dict]:
@@ -83,8 +90,8 @@ def summary_line(s: dict) -> str:
 
 
 def main(args) -> int:
-    from . import kb as kbmod
-    doctor = Doctor(kbmod.load(getattr(args, "kb", None)))
+    from .. import knowledge
+    doctor = Doctor(knowledge.load(getattr(args, "kb", None)))
     cases = load_cases(args.cases)
     outcomes = []
     for c in cases:
@@ -108,6 +115,7 @@ def main(args) -> int:
     print(summary_line(score(outcomes)))
     if getattr(args, "write_baseline", False):
         ranks = {o.id: (o.rank or NOT_LISTED) for o in outcomes if o.expected}
-        BASELINE.write_text(json.dumps(ranks, indent=1, sort_keys=True) + "\n")
-        print(f"baseline written: {BASELINE}")
+        target = Path(args.baseline) if getattr(args, "baseline", None) else baseline_path(args.cases)
+        target.write_text(json.dumps(ranks, indent=1, sort_keys=True) + "\n")
+        print(f"baseline written: {target}")
     return 0

@@ -1,7 +1,7 @@
 """`diagnose --interactive`: ask the next question in the terminal, re-rank, repeat."""
 from __future__ import annotations
 
-from .render_text import render
+from .render import render
 
 
 def interact(doctor, text: str, hints: dict, stdin, stdout, max_questions: int = 8) -> dict:

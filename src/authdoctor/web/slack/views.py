@@ -34,12 +34,12 @@ from flask import Blueprint, current_app, g, jsonify, request
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from .. import slack_blocks as sb
-from .. import slack_input
-from ..diagnose import ROTATE_ADVICE
-from ..hints import HintError
-from . import doctor
-from .errors import ApiError
+from ...diagnose import ROTATE_ADVICE
+from ...hints import HintError
+from .. import doctor
+from ..errors import ApiError
+from . import blocks as sb
+from . import parse as slack_input
 
 log = logging.getLogger("authdoctor.slack")
 # slack_sdk logs the url and body of every post at DEBUG; the url is a

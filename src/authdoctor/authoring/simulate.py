@@ -14,9 +14,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .ask import STOP_AT, next_question
-from .diagnose import Doctor
-from .rank import log_posterior, normalise, sign_likelihood
+from ..ask import STOP_AT, next_question
+from ..diagnose import Doctor
+from ..rank import log_posterior, normalise, sign_likelihood
 
 
 @dataclass

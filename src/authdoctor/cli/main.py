@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from . import kb as kbmod
+from .. import knowledge
 
 
 def _parse_hint(raw: str) -> tuple[str, object]:
@@ -30,19 +30,19 @@ def _read_text(path: str | None) -> str:
 
 
 def _load(args):
-    from .diagnose import Doctor
+    from ..diagnose import Doctor
     try:
-        return Doctor(kbmod.load(args.kb))
-    except kbmod.KBError as exc:
+        return Doctor(knowledge.load(args.kb))
+    except knowledge.KBError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
         sys.exit(2)
 
 
 def cmd_diagnose(args) -> int:
-    from .hints import HintError
+    from ..hints import HintError
     from .interactive import interact
-    from .render_text import render
+    from .render import render
     doctor = _load(args)
     text = _read_text(args.file)
     if not text.strip():
@@ -67,16 +67,16 @@ def cmd_diagnose(args) -> int:
 
 
 def cmd_kb_check(args) -> int:
-    problems = kbmod.check(args.kb)
+    problems = knowledge.check(args.kb)
     for p in problems:
         print(p)
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
-    kb = kbmod.load(args.kb)
-    from .lint import lint_examples, lint_shared_ids
-    from .report_counts import lint_counts
-    problems = lint_examples(kb) + lint_shared_ids(kb, args.causes_md or _shared_causes_md(kb)) + lint_counts(kb)
+    kb = knowledge.load(args.kb)
+    from ..authoring.counts import lint_counts
+    from ..authoring.lint import lint_examples, lint_shared_ids
+    problems = lint_examples(kb) + lint_shared_ids(kb, args.causes_md) + lint_counts(kb)
     for p in problems:
         print(p)
     if problems:
@@ -88,8 +88,8 @@ def cmd_kb_check(args) -> int:
 
 
 def cmd_kb_counts(args) -> int:
-    from .report_counts import render_rows, write_rows
-    kb = kbmod.load(args.kb)
+    from ..authoring.counts import render_rows, write_rows
+    kb = knowledge.load(args.kb)
     if not args.write:
         sys.stdout.write(render_rows(kb))
         return 0
@@ -104,28 +104,21 @@ def cmd_kb_counts(args) -> int:
     return 0
 
 
-def _shared_causes_md(kb) -> str | None:
-    """../shared/CAUSES.md beside the project, where a team checkout has it."""
-    import os
-    path = os.path.join(os.path.dirname(os.path.dirname(kb.path)), "..", "shared", "CAUSES.md")
-    return os.path.normpath(path) if os.path.isfile(path) else None
-
-
 def cmd_eval(args) -> int:
-    from .evaluate import main as eval_main
+    from ..authoring.evaluate import main as eval_main
     return eval_main(args)
 
 
 def cmd_simulate(args) -> int:
-    from .conversation import report_simulation, simulate
+    from ..authoring.simulate import report_simulation, simulate
     print(report_simulation(simulate(_load(args), trials=args.trials)))
     return 0
 
 
 def cmd_walk(args) -> int:
-    from .conversation import report_answer_effects, report_walk, walk_all
-    from .hints import hint_text
-    from .evaluate import load_cases
+    from ..authoring.evaluate import load_cases
+    from ..authoring.simulate import report_answer_effects, report_walk, walk_all
+    from ..hints import hint_text
     cases = load_cases(args.cases)
     expected = {str(c["id"]): c.get("expected") for c in cases}
     figs = walk_all(_load(args), cases)
@@ -141,7 +134,7 @@ def cmd_walk(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .web import create_app
+    from ..web import create_app
     app = create_app(kb_path=args.kb)
     app.run(host=args.host, port=args.port)
     return 0
@@ -165,7 +158,7 @@ def main(argv=None) -> int:
     ksub = k.add_subparsers(dest="kbcmd", required=True)
     kc = ksub.add_parser("check", help="lint the knowledge base: schema, references, ids, weights, fixes, examples")
     kc.add_argument("--causes-md", default=None,
-                    help="the team's CAUSES.md to check cause ids against (default: ../shared/CAUSES.md when present)")
+                    help="the team's CAUSES.md to check cause ids against (scripts/test passes ../shared/CAUSES.md when a checkout has it)")
     kc.set_defaults(func=cmd_kb_check)
     kn = ksub.add_parser("counts", help="the runner weights counted from kb/reports/, as rows for the cause files")
     kn.add_argument("--write", action="store_true", help="rewrite the counted rows in kb/causes/ instead of printing them")
@@ -176,6 +169,7 @@ def main(argv=None) -> int:
     e.add_argument("--no-hints", action="store_true", help="score the text alone")
     e.add_argument("--verbose", "-v", action="store_true")
     e.add_argument("--write-baseline", action="store_true", help="record today's ranks as the regression baseline")
+    e.add_argument("--baseline", default=None, help="the baseline file to write (default: baseline.json beside the cases)")
     e.set_defaults(func=cmd_eval)
 
     sm = sub.add_parser("simulate", help="how many questions until the right cause leads (simulation over the KB)")

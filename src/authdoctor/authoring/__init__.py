@@ -1,0 +1,1 @@
+"""Tools for the people who write the knowledge base: lint, counted weights, evaluation, simulation."""

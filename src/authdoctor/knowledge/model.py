@@ -1,0 +1,120 @@
+"""The knowledge base's types: what a loaded, validated KB holds. Frozen, and nothing but data."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .yamlread import Problem
+
+STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
+HINT_TYPES = ("enum", "bool", "region", "version", "varlist", "skew", "signs")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]+$")
+
+
+class KBError(Exception):
+    """The knowledge base cannot be loaded; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"knowledge base is broken: {first}{more}")
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    detail: str
+    detail_html: str
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    title: str
+    summary: str
+    summary_html: str
+    # feature -> value -> likelihood ratio against the hint's base rate
+    evidence: MappingProxyType
+    markers: MappingProxyType
+    why: MappingProxyType
+    fixes: tuple[Fix, ...]
+    docs: tuple[str, ...]
+    sign: str = ""  # the telltale observation a person can check for this cause
+    # feature -> value -> P(value | cause), derived at load
+    likelihood: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    error_id: str
+    stage: str
+    versions: str
+    text: str
+    examples: tuple[str, ...]
+    generic: bool
+    priors: MappingProxyType
+    prior_sources: MappingProxyType
+    implies: MappingProxyType
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    id: str
+    title: str
+    http_status: int | None
+    summary: str
+    summary_html: str
+    anchors: tuple[tuple[str, ...], ...]  # as written; each group's texts must all be present
+    variants: tuple[Variant, ...]
+    priors: MappingProxyType
+    prior_sources: MappingProxyType
+    not_examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hint:
+    key: str
+    type: str
+    values: tuple[str, ...]  # feature values (classes for region/version/varlist/skew)
+    base: MappingProxyType
+    groups: MappingProxyType
+    question_text: str
+    question_how: str
+    options: tuple  # what a client sends back, one per answer
+    labels: MappingProxyType
+    opt_in: frozenset = frozenset()
+    buckets: tuple = ()
+    threshold: float = 300.0
+    # the differential question (type signs): how many signs are offered, and how
+    # reliably a person recognises their own cause's sign
+    shown: int = 3
+    offers: int = 1  # how many times one sign may be offered (a second look after a "no")
+    hit: float = 0.85
+    false_hit: float = 0.05
+    miss: float = 0.1
+    why: str = ""  # shown when a cause gives no sentence of its own for this hint
+
+
+@dataclass(frozen=True)
+class Marker:
+    name: str
+    description: str
+    patterns: tuple[re.Pattern, ...]
+    sets: MappingProxyType
+
+
+@dataclass(frozen=True)
+class KB:
+    path: str
+    version: str
+    errors: MappingProxyType
+    causes: MappingProxyType
+    hints: MappingProxyType
+    markers: MappingProxyType
+    cause_ids: tuple[str, ...]
+    variants: tuple[Variant, ...]
