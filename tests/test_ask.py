@@ -6,14 +6,14 @@ ICTI = "provider.aws: InvalidClientTokenId: The security token included in the r
 
 
 def _state(doctor, hints=None):
-    a = doctor.diagnose(ICTI, hints)
-    error = doctor.kb.errors[a["error_code"]]
-    variant = next(v for v in error.variants if v.id == a["variant"]["id"])
+    a = doctor.diagnose(ICTI, hints=hints)
+    error = doctor.kb.errors[a.error_code]
+    variant = next(v for v in error.variants if v.id == a.variant.id)
     priors, _ = priors_for(error, variant)
     from authdoctor.hints import check_hints, feature_value
     values = check_hints(doctor.kb, hints)
     feats = {k: feature_value(doctor.kb.hints[k], v) for k, v in values.items()}
-    return a, log_posterior(doctor.kb, priors, feats, a["markers"])
+    return a, log_posterior(doctor.kb, priors, feats, a.markers)
 
 
 def test_the_question_asked_has_the_highest_expected_gain(doctor):
@@ -21,21 +21,21 @@ def test_the_question_asked_has_the_highest_expected_gain(doctor):
     probs = normalise(scores, 1.0)
     gains = {k: expected_gain(doctor.kb, probs, k) for k, h in doctor.kb.hints.items() if h.type != "signs"}
     gains["signs"] = sign_gain(doctor.kb, probs, doctor.kb.hints["signs"], ())[0]
-    assert a["question"]["hint"] == max(gains, key=gains.get)
+    assert a.question.hint == max(gains, key=gains.get)
 
 
 def test_a_known_hint_is_not_asked_again(doctor):
-    first = doctor.diagnose(ICTI)["question"]["hint"]
+    first = doctor.diagnose(ICTI).question.hint
     if first == "signs":
         return
-    again = doctor.diagnose(ICTI, {first: doctor.diagnose(ICTI)["question"]["options"][0]})
-    assert (again["question"] or {}).get("hint") != first
+    again = doctor.diagnose(ICTI, hints={first: doctor.diagnose(ICTI).question.options[0]})
+    assert again.question is None or again.question.hint != first
 
 
 def test_no_question_once_one_cause_leads_at_the_stop_level(doctor):
     hints = {"key_prefix": "ASIA", "has_session_token": False, "signs": ["missing-session-token"], "cli_works": False}
     a, scores = _state(doctor, hints)
-    assert max(normalise(scores, 1.0).values()) >= STOP_AT and a["question"] is None
+    assert max(normalise(scores, 1.0).values()) >= STOP_AT and a.question is None
 
 
 def test_no_question_when_every_hint_is_known_or_skipped(kb):
@@ -45,23 +45,23 @@ def test_no_question_when_every_hint_is_known_or_skipped(kb):
 
 def test_the_sign_question_offers_the_leading_causes_and_none(doctor):
     a = doctor.diagnose(ICTI)
-    q = a["question"]
-    assert q["hint"] == "signs"
-    offered = [o[-1] for o in q["options"][:-1]]
-    assert offered == [c["id"] for c in a["causes"][: len(offered)]]
-    assert q["labels"][-1] == "None of these" and all(o.startswith("!") for o in q["options"][-1])
+    q = a.question
+    assert q.hint == "signs"
+    offered = [o[-1] for o in q.options[:-1]]
+    assert offered == [c.id for c in a.causes[: len(offered)]]
+    assert q.labels[-1] == "None of these" and all(o.startswith("!") for o in q.options[-1])
 
 
 def test_confirming_a_sign_puts_its_cause_first(doctor):
-    a = doctor.diagnose(ICTI, {"signs": ["region-not-enabled"]})
-    assert a["causes"][0]["id"] == "region-not-enabled"
+    a = doctor.diagnose(ICTI, hints={"signs": ["region-not-enabled"]})
+    assert a.causes[0].id == "region-not-enabled"
 
 
 def test_none_of_these_demotes_every_offered_cause(doctor):
-    q = doctor.diagnose(ICTI)["question"]
-    none = q["options"][-1]
-    after = doctor.diagnose(ICTI, {"signs": none})
-    assert after["causes"][0]["id"] not in {x[1:] for x in none}
+    q = doctor.diagnose(ICTI).question
+    none = q.options[-1]
+    after = doctor.diagnose(ICTI, hints={"signs": none})
+    assert after.causes[0].id not in {x[1:] for x in none}
 
 
 def test_every_question_is_worded_with_options_for_each_answer(kb):
@@ -79,11 +79,11 @@ def _answer_none_until(doctor, rounds):
     """Say "None of these" to the sign question `rounds` times; the offers seen, in order."""
     signs, offers = [], []
     for _ in range(rounds):
-        q = doctor.diagnose(ICTI, {"signs": signs})["question"]
-        if not q or q["hint"] != "signs":
+        q = doctor.diagnose(ICTI, hints={"signs": signs}).question
+        if not q or q.hint != "signs":
             break
-        offers.append(list(zip((o[-1] for o in q["options"][:-1]), q["labels"][:-1])))
-        signs = q["options"][-1]
+        offers.append(list(zip((o[-1] for o in q.options[:-1]), q.labels[:-1])))
+        signs = q.options[-1]
     return signs, offers
 
 
@@ -109,9 +109,9 @@ def test_a_sign_said_not_to_match_twice_is_not_offered_a_third_time(doctor):
 
 
 def test_a_sign_said_to_match_is_not_offered_again(doctor):
-    q = doctor.diagnose(ICTI, {"signs": ["region-not-enabled", "!missing-session-token"]})["question"]
-    if q and q["hint"] == "signs":
-        assert "region-not-enabled" not in [o[-1] for o in q["options"][:-1]]
+    q = doctor.diagnose(ICTI, hints={"signs": ["region-not-enabled", "!missing-session-token"]}).question
+    if q and q.hint == "signs":
+        assert "region-not-enabled" not in [o[-1] for o in q.options[:-1]]
 
 
 def test_a_repeated_no_counts_once_per_offer_and_a_repeated_yes_once(kb):
@@ -158,7 +158,7 @@ def test_a_new_leader_below_the_new_lead_level_does_not_count_as_handing_the_lea
 
 def test_every_question_asked_along_a_conversation_is_worth_asking(doctor):
     hints, unknown = {}, []
-    while (q := doctor.diagnose(ICTI, hints, unknown)["question"]) and q["hint"] != "signs":
+    while (q := doctor.diagnose(ICTI, hints=hints, unknown=unknown).question) and q.hint != "signs":
         _, scores = _state(doctor, hints)
-        assert worth_asking(hint_split(doctor.kb, normalise(scores, 1.0), q["hint"]))
-        unknown.append(q["hint"])
+        assert worth_asking(hint_split(doctor.kb, normalise(scores, 1.0), q.hint))
+        unknown.append(q.hint)

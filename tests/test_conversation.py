@@ -1,7 +1,7 @@
 """The conversation measured: the simulation over the KB and the walk over real cases."""
 import pytest
 
-from authdoctor.authoring.simulate import simulate, walk, walk_all, walk_steps
+from authdoctor.authoring.simulate import simulate, walk_all, walk_steps
 from pathlib import Path
 
 from authdoctor.authoring.evaluate import load_cases
@@ -60,8 +60,8 @@ def test_a_walk_ends_where_the_answer_asks_nothing_more(doctor):
     ranks, steps = walk_steps(doctor, case)
     hints = {h: a for h, a in steps if a is not None}
     unknown = [h for h, a in steps if a is None]
-    assert doctor.diagnose(case["error"], hints, unknown)["question"] is None
-    assert walk(doctor, case, max_steps=len(ranks) + 5) == ranks
+    assert doctor.diagnose(case["error"], hints=hints, unknown=unknown).question is None
+    assert walk_steps(doctor, case, max_steps=len(ranks) + 5)[0] == ranks
 
 
 AKIA_BUT_NO_TOKEN_EXPECTED = {

@@ -37,14 +37,14 @@ def _diag(doctor, text):
 def test_article_variant_is_recognised_with_code_and_stage(doctor, name):
     text, stage = ARTICLE[name]
     a = _diag(doctor, text)
-    assert a["recognized"] and a["error_code"] == "InvalidClientTokenId" and a["stage"] == stage
+    assert a.recognized and a.error_code == "InvalidClientTokenId" and a.stage == stage
 
 
 @pytest.mark.parametrize("name", ARTICLE)
 def test_changed_request_ids_do_not_change_the_match(doctor, name):
     text, _ = ARTICLE[name]
     other = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "deadbeef-0000-4000-8000-000000000001", text)
-    assert _diag(doctor, other)["variant"] == _diag(doctor, text)["variant"]
+    assert _diag(doctor, other).variant == _diag(doctor, text).variant
 
 
 @pytest.mark.parametrize("name", ARTICLE)
@@ -52,7 +52,7 @@ def test_ansi_colour_codes_are_ignored(doctor, name):
     text, stage = ARTICLE[name]
     coloured = "\x1b[31m\x1b[1mError:\x1b[0m " + text.replace("InvalidClientTokenId", "\x1b[1mInvalidClientTokenId\x1b[0m")
     a = _diag(doctor, coloured)
-    assert a["error_code"] == "InvalidClientTokenId" and a["stage"] == stage
+    assert a.error_code == "InvalidClientTokenId" and a.stage == stage
 
 
 @pytest.mark.parametrize("name", ARTICLE)
@@ -61,14 +61,14 @@ def test_ci_log_prefixes_are_ignored(doctor, name):
     logged = "\n".join(f"2024-03-01T10:15:{i:02d}.1234567Z {line}" for i, line in enumerate(text.splitlines()))
     logged = "##[group]Run terraform plan\n" + logged + "\n##[error]Process completed with exit code 1."
     a = _diag(doctor, logged)
-    assert a["error_code"] == "InvalidClientTokenId" and a["stage"] == stage
+    assert a.error_code == "InvalidClientTokenId" and a.stage == stage
 
 
 def test_the_error_is_found_in_a_long_ci_log(doctor):
     noise = "\n".join(f"[2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z] module.vpc.aws_subnet.private[{i}]: Refreshing state... [id=subnet-0{i:07d}]"
                       for i in range(400))
     a = _diag(doctor, noise + "\n" + ARTICLE["v5-provider"][0] + "\n" + noise)
-    assert a["error_code"] == "InvalidClientTokenId"
+    assert a.error_code == "InvalidClientTokenId"
 
 
 @pytest.mark.parametrize("text", [
@@ -80,12 +80,12 @@ def test_the_error_is_found_in_a_long_ci_log(doctor):
 ])
 def test_unrelated_text_is_not_recognised(doctor, text):
     a = _diag(doctor, text)
-    assert a["recognized"] is False and a["causes"] == [] and a["error_code"] is None
+    assert a.recognized is False and a.causes == () and a.error_code is None
 
 
 def test_not_recognised_names_the_closest_known_codes(doctor):
     a = _diag(doctor, "Error: something odd happened with the security token")
-    assert a["recognized"] is False and len(a["closest"]) == 3
+    assert a.recognized is False and len(a.closest) == 3
 
 
 def test_a_specific_error_wins_over_a_generic_wrapper_around_it(matcher, kb):

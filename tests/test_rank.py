@@ -1,13 +1,15 @@
 """Hints move the ranking the way the article and real reports reason."""
 import pytest
 
+from authdoctor.diagnosis import HintUse
+
 ICTI = ("Error: error configuring Terraform AWS Provider: error validating provider credentials: "
         "error calling sts:GetCallerIdentity: InvalidClientTokenId: The security token included in the request is invalid.")
 
 
 def _ranks(doctor, hints=None, text=ICTI):
-    a = doctor.diagnose(text, hints)
-    return {c["id"]: (i, c["probability"]) for i, c in enumerate(a["causes"])}, a
+    a = doctor.diagnose(text, hints=hints)
+    return {c.id: (i, c.probability) for i, c in enumerate(a.causes)}, a
 
 
 def _p(ranks, cid):
@@ -16,19 +18,19 @@ def _p(ranks, cid):
 
 def test_probabilities_are_a_distribution_best_first(doctor):
     _, a = _ranks(doctor)
-    ps = [c["probability"] for c in a["causes"]]
+    ps = [c.probability for c in a.causes]
     assert ps == sorted(ps, reverse=True) and 0 < sum(ps) <= 1.0001 and all(0 <= p <= 1 for p in ps)
 
 
 def test_asia_key_without_session_token_puts_missing_session_token_first(doctor):
     ranks, a = _ranks(doctor, {"key_prefix": "ASIA", "has_session_token": False})
-    assert a["causes"][0]["id"] == "missing-session-token"
+    assert a.causes[0].id == "missing-session-token"
 
 
 def test_asia_key_read_from_the_text_counts_as_a_hint(doctor):
     _, a = _ranks(doctor, {"has_session_token": False}, ICTI + "\nAWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE")
-    assert a["hints_used"]["key_prefix"] == {"value": "ASIA", "source": "text", "feature": "ASIA"}
-    assert a["causes"][0]["id"] == "missing-session-token"
+    assert a.hints_used["key_prefix"] == HintUse("ASIA", "text", "ASIA")
+    assert a.causes[0].id == "missing-session-token"
 
 
 def test_akia_key_rules_out_missing_session_token(doctor):
@@ -71,12 +73,12 @@ def test_docker_lifts_docker_credentials_not_passed(doctor):
 
 def test_each_cause_says_why_it_is_ranked_there(doctor):
     _, a = _ranks(doctor, {"key_prefix": "ASIA", "has_session_token": False})
-    top = a["causes"][0]
-    assert top["why"][0].startswith("Before any hint") and any("ASIA" in w for w in top["why"])
+    top = a.causes[0]
+    assert top.why[0].startswith("Before any hint") and any("ASIA" in w for w in top.why)
 
 
 def test_same_input_same_answer(doctor):
-    assert doctor.diagnose(ICTI, {"runner": "local"}) == doctor.diagnose(ICTI, {"runner": "local"})
+    assert doctor.diagnose(ICTI, hints={"runner": "local"}).to_json() == doctor.diagnose(ICTI, hints={"runner": "local"}).to_json()
 
 
 def test_missing_sts_permission_stays_near_zero(doctor):
@@ -87,13 +89,13 @@ def test_missing_sts_permission_stays_near_zero(doctor):
 def test_a_ci_role_name_in_an_arn_reads_as_the_runner(doctor):
     a = doctor.diagnose("User: arn:aws:sts::123456789012:assumed-role/github-runner-dev/i-0abc is not authorized to perform: "
                         "sts:AssumeRole on resource: arn:aws:iam::210987654321:role/deploy")
-    assert a["hints_used"]["runner"] == {"value": "github-actions", "source": "text", "feature": "github-actions"}
+    assert a.hints_used["runner"] == HintUse("github-actions", "text", "github-actions")
 
 
 def test_a_paste_naming_the_s3_backend_fills_the_backend_hint(doctor):
     a = doctor.diagnose("Error: error configuring S3 Backend: no valid credential sources for S3 Backend found.")
-    assert a["hints_used"]["backend"]["value"] == "s3" and a["hints_used"]["backend"]["source"] == "text"
-    assert (a["question"] or {}).get("hint") != "backend"
+    assert a.hints_used["backend"].value == "s3" and a.hints_used["backend"].source == "text"
+    assert a.question is None or a.question.hint != "backend"
 
 
 def test_a_token_kept_only_under_the_legacy_name_lifts_missing_session_token(doctor):
@@ -105,7 +107,7 @@ def test_a_token_kept_only_under_the_legacy_name_lifts_missing_session_token(doc
 
 def test_both_token_names_set_is_not_the_legacy_name_mistake(doctor):
     a = doctor.diagnose(ICTI + "\nSetting subprocess env: AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN")
-    assert "legacy_token_name" not in a["markers"]
+    assert "legacy_token_name" not in a.markers
 
 
 def test_signature_expired_links_only_causes_that_can_produce_it(kb):
@@ -116,8 +118,8 @@ def test_signature_expired_links_only_causes_that_can_produce_it(kb):
 def test_an_asia_key_keeps_missing_session_token_ahead_when_the_token_is_said_to_be_set(doctor):
     # real reports: the token is "set" in the shell or the wrong file and never reaches the SDK
     ranks, a = _ranks(doctor, {"key_prefix": "ASIA", "has_session_token": True})
-    second = a["causes"][1]["probability"]
-    assert a["causes"][0]["id"] == "missing-session-token" and _p(ranks, "missing-session-token") > 2 * second
+    second = a.causes[1].probability
+    assert a.causes[0].id == "missing-session-token" and _p(ranks, "missing-session-token") > 2 * second
 
 
 IAM_ONLY = ("Error: creating IAM Role (deploy): operation error IAM: CreateRole, https response error StatusCode: 403, "
@@ -127,7 +129,7 @@ IAM_ONLY = ("Error: creating IAM Role (deploy): operation error IAM: CreateRole,
 def test_an_iam_only_failure_in_ci_leads_clearly_with_mfa_required(doctor):
     # a CI `get-session-token` without MFA is as real a route as a laptop session
     ci, a = _ranks(doctor, {"runner": "gitlab-ci", "has_session_token": True}, IAM_ONLY)
-    assert ci["mfa-required"][0] == 0 and _p(ci, "mfa-required") > 1.5 * a["causes"][1]["probability"]
+    assert ci["mfa-required"][0] == 0 and _p(ci, "mfa-required") > 1.5 * a.causes[1].probability
 
 
 def test_keys_handed_out_by_vault_lift_new_key_not_propagated(doctor):
@@ -140,9 +142,9 @@ def test_keys_handed_out_by_vault_lift_new_key_not_propagated(doctor):
 def test_a_vault_paste_puts_new_key_not_propagated_in_the_top_three(doctor):
     # keys Vault creates reach Terraform through its API: no shell quoting, no AWS_* variables
     a = doctor.diagnose("vault_aws_secret_backend_role.deploy: error reading credentials: " + ICTI)
-    assert "new-key-not-propagated" in [c["id"] for c in a["causes"][:3]]
+    assert "new-key-not-propagated" in [c.id for c in a.causes[:3]]
 
 
 def test_aws_vault_is_not_hashicorp_vault(doctor):
     a = doctor.diagnose("$ aws-vault exec dev -- terraform plan\n" + ICTI)
-    assert "vault_aws" not in a["markers"]
+    assert "vault_aws" not in a.markers

@@ -56,23 +56,23 @@ def test_other_tokens_pasted_nearby_are_masked(kind, value):
 
 def test_hcl_token_in_the_aws_provider_is_a_session_token():
     r = redact('provider "aws" {\n  region = "eu-west-1"\n  token = "' + "Zm9vYmFy" * 8 + '"\n}')
-    assert "Zm9vYmFy" not in r.text and r.kinds == ["aws-session-token"] and r.has_session_token
+    assert "Zm9vYmFy" not in r.text and r.kinds == ("aws-session-token",) and r.has_session_token
 
 
 def test_hcl_token_in_a_credentials_block_is_a_terraform_cloud_token():
     r = redact('credentials "app.terraform.io" {\n  token = "' + "q1W2e3R4" * 4 + '"\n}')
-    assert "q1W2e3R4" not in r.text and r.kinds == ["terraform-cloud-token"] and not r.has_session_token
+    assert "q1W2e3R4" not in r.text and r.kinds == ("terraform-cloud-token",) and not r.has_session_token
 
 
 @pytest.mark.parametrize("name", ["TFE_TOKEN", "ATLAS_TOKEN", "TF_TOKEN_app_terraform_io"])
 def test_terraform_cloud_token_variables_are_masked(name):
     r = redact(f"export {name}=s3cr3tT0kenValue42")
-    assert "s3cr3tT0kenValue42" not in r.text and r.kinds == ["terraform-cloud-token"]
+    assert "s3cr3tT0kenValue42" not in r.text and r.kinds == ("terraform-cloud-token",)
 
 
 def test_a_private_key_cut_off_before_its_end_line_is_masked():
     r = redact("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\n4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq\n")
-    assert "MIIEowIBAAKCAQEA" not in r.text and "4lgOEePzNm0t" not in r.text and r.kinds == ["private-key"]
+    assert "MIIEowIBAAKCAQEA" not in r.text and "4lgOEePzNm0t" not in r.text and r.kinds == ("private-key",)
 
 
 def test_a_prefixed_token_glued_to_other_text_is_masked():

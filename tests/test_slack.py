@@ -16,6 +16,10 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from dataclasses import replace
+
+from authdoctor.ask import Question
+from authdoctor.diagnosis import FixStep
 import yaml
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -376,17 +380,12 @@ def test_reply_stays_within_block_kit_limits_however_long_the_kb_text(client, ap
 
     def inflated(*args, **kwargs):
         answer = real(*args, **kwargs)
-        answer["title"] = "T" * 5000
-        answer["error_code"] = "E" * 400
-        for c in answer["causes"]:
-            c["title"] = "<&>" * 900
-            c["why"] = ["w&" * 2000] * 9
-            c["fix"] = [{"title": "f" * 4000, "detail": "**d** & <x> " * 600,
-                         "commands": ["echo '<&>' " * 500, "```" * 50]}] * 9
-            c["docs"] = ["https://example.com/" + "p" * 3000] * 5
-        answer["question"] = {"hint": "runner", "text": "q" * 5000, "how": "h" * 5000,
-                              "options": [f"o{i}" * 400 for i in range(40)], "labels": ["L" * 300] * 40}
-        return answer
+        fix = FixStep("f" * 4000, "**d** & <x> " * 600, "", ("echo '<&>' " * 500, "```" * 50))
+        causes = tuple(replace(c, title="<&>" * 900, why=("w&" * 2000,) * 9, fix=(fix,) * 9,
+                               docs=("https://example.com/" + "p" * 3000,) * 5) for c in answer.causes)
+        question = Question("runner", "q" * 5000, "h" * 5000, tuple(f"o{i}" * 400 for i in range(40)),
+                            ("L" * 300,) * 40, 1.0)
+        return replace(answer, title="T" * 5000, error_code="E" * 400, causes=causes, question=question)
 
     monkeypatch.setattr(doctor, "diagnose", inflated)
     msg = slash(client, ERROR).get_json()  # slash() validates
@@ -399,9 +398,8 @@ def test_all_fixes_view_stays_within_limits_with_many_long_fixes(client, app, mo
 
     def many(*args, **kwargs):
         answer = real(*args, **kwargs)
-        for c in answer["causes"]:
-            c["fix"] = [{"title": "f" * 200, "detail": "d " * 2000, "commands": ["c " * 2000]}] * 30
-        return answer
+        fix = FixStep("f" * 200, "d " * 2000, "", ("c " * 2000,))
+        return replace(answer, causes=tuple(replace(c, fix=(fix,) * 30) for c in answer.causes))
 
     monkeypatch.setattr(doctor, "diagnose", many)
     msg = slash(client, ERROR).get_json()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from .hints import option_for
 from .knowledge import KB
@@ -34,12 +35,12 @@ MIN_GAIN_BITS = 0.03
 
 @dataclass(frozen=True)
 class Question:
-    hint: str
+    hint: str = field(metadata={"enum": "hint_keys"})
     text: str
     how: str
-    options: tuple
-    labels: tuple
-    gain: float
+    options: tuple[Any, ...]  # what a client sends back as the hint's value, one per answer
+    labels: tuple[str, ...]
+    gain: float = field(metadata={"json": "gain_bits"})
 
 
 def _entropy(p) -> float:
@@ -164,7 +165,7 @@ def next_question(kb: KB, scores: dict[str, float], known: set, skipped: set, gi
         seen = rejections(given_signs)
         labels = [("(Checked once before; look again.) " if seen.get(a[-1]) else "") + kb.causes[a[-1]].sign
                   for a in answers[:-1]] + ["None of these"]
-        return Question(key, hint.question_text, hint.question_how, tuple(list(a) for a in answers), tuple(labels), round(gain, 3))
+        return Question(key, hint.question_text, hint.question_how, tuple(answers), tuple(labels), round(gain, 3))
     options, labels = [], []
     for fv in hint.values:
         opt = option_for(hint, fv)

@@ -41,7 +41,7 @@ def hint_text(value) -> str:
     lists comma-joined, booleans in lower case, the way check_value reads them back."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
     return str(value)
 
@@ -76,12 +76,16 @@ def check_value(hint: Hint, value):
     if hint.type == "varlist":
         if isinstance(value, str):
             value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
+        if isinstance(value, tuple):
+            value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.fullmatch(v) for v in value):
             raise HintError(key, f"hint '{key}' must be a list of AWS_* variable names; got {value!r}")
         return sorted(set(value))
     if hint.type == "signs":
         if isinstance(value, str):
             value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
+        if isinstance(value, tuple):
+            value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and v.lstrip("!") in hint.values for v in value):
             raise HintError(key, f"hint '{key}' must be a list of cause ids (matching signs) or '!<id>' (signs that do not match); got {value!r}")
         # A sign said to match counts once; one said not to match counts once per

@@ -33,7 +33,7 @@ a leaked secret costs far more than a masked word.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # gitleaks aws-access-token, then the IAM unique-id prefixes it used to match
 KEY_ID_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA")
@@ -102,16 +102,13 @@ def _looks_like_secret(s: str) -> bool:
     return bool(re.search(r"[a-z]", s) and re.search(r"[A-Z]", s) and re.search(r"[0-9/+]", s))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Redaction:
+    """A paste with its secrets masked, and what the secrets told before they went."""
     text: str
-    kinds: list[str] = field(default_factory=list)
-    key_prefix: str | None = None
+    kinds: tuple[str, ...] = ()
+    key_prefix: str | None = None  # AKIA or ASIA: long-term or temporary keys
     has_session_token: bool = False
-
-    @property
-    def found(self) -> bool:
-        return bool(self.kinds)
 
 
 def _placeholder(kind: str, value: str) -> str:
@@ -170,4 +167,4 @@ def redact(text: str) -> Redaction:
         return _placeholder("aws-secret-access-key", value)
 
     text = _BARE_SECRET.sub(bare, text)
-    return Redaction(text=text, kinds=kinds, key_prefix=prefix, has_session_token=token)
+    return Redaction(text=text, kinds=tuple(kinds), key_prefix=prefix, has_session_token=token)

@@ -57,12 +57,12 @@ def load_cases(path: str | Path | None = None) -> list[dict]:
 
 def run_case(doctor: Doctor, case: dict, use_hints: bool = True) -> Outcome:
     hints = case.get("hints") if use_hints else None
-    answer = doctor.diagnose(case["error"], hints)
-    ids = [c["id"] for c in answer["causes"]]
+    answer = doctor.diagnose(case["error"], hints=hints)
+    ids = [c.id for c in answer.causes]
     good = {case.get("expected"), case.get("also_ok")} - {None}
     rank = next((i + 1 for i, x in enumerate(ids) if x in good), None)
-    p = answer["causes"][0]["probability"] if answer["causes"] else 0.0
-    return Outcome(str(case.get("id")), case.get("expected"), rank, ids[:3], p, answer["recognized"])
+    p = answer.top.probability if answer.top else 0.0
+    return Outcome(str(case.get("id")), case.get("expected"), rank, ids[:3], p, answer.recognized)
 
 
 def score(outcomes: list[Outcome]) -> dict:

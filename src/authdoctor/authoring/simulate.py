@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..ask import STOP_AT, next_question
 from ..diagnose import Doctor
+from ..redact import Redaction
 from ..rank import log_posterior, normalise, sign_likelihood
 
 
@@ -95,25 +96,22 @@ def walk_steps(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> tuple[
     hints: dict = {}
     unknown: list = []
     ranks, steps = [], []
+    paste: str | Redaction = case["error"]
     for _ in range(max_steps + 1):
-        answer = doctor.diagnose(case["error"], hints, unknown)
-        ids = [c["id"] for c in answer["causes"]]
+        answer = doctor.diagnose(paste, hints=hints, unknown=unknown)
+        paste = answer.paste
+        ids = [c.id for c in answer.causes]
         ranks.append(next((i + 1 for i, x in enumerate(ids) if x in good), None))
-        q = answer.get("question")
+        q = answer.question
         if not q:
             break
-        if q["hint"] in have:
-            hints[q["hint"]] = have[q["hint"]]
-            steps.append((q["hint"], have[q["hint"]]))
+        if q.hint in have:
+            hints[q.hint] = have[q.hint]
+            steps.append((q.hint, have[q.hint]))
         else:
-            unknown.append(q["hint"])
-            steps.append((q["hint"], None))
+            unknown.append(q.hint)
+            steps.append((q.hint, None))
     return ranks, steps
-
-
-def walk(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> list[int | None]:
-    """The expected cause's rank after 0, 1, 2 ... answers (None: not listed)."""
-    return walk_steps(doctor, case, max_steps)[0]
 
 
 def _low(rank: int | None) -> int:

@@ -54,16 +54,16 @@ def cmd_diagnose(args) -> int:
         if args.interactive and sys.stdin.isatty():
             answer = interact(doctor, text, hints, sys.stdin, sys.stdout)
         else:
-            answer = doctor.diagnose(text, hints)
+            answer = doctor.diagnose(text, hints=hints)
     except HintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        json.dump(answer, sys.stdout, indent=2)
+        json.dump(answer.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render(answer, all_fixes=args.all_fixes))
-    return 0 if answer["recognized"] else 1
+    return 0 if answer.recognized else 1
 
 
 def cmd_kb_check(args) -> int:

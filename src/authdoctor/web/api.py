@@ -5,9 +5,11 @@ import json
 
 from flask import Blueprint, g, jsonify, request
 
+from ..diagnosis import Diagnosis
 from ..hints import SPACE, HintError
 from . import MAX_BODY, doctor
 from .errors import ApiError
+from .security import note_answer
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -32,7 +34,7 @@ def parse_json_body() -> dict:
     return body
 
 
-def run_diagnosis(body: dict) -> dict:
+def run_diagnosis(body: dict) -> Diagnosis:
     error = body.get("error")
     if error is None:
         raise ApiError(400, "missing_field", "'error' is required: the pasted error text", "error")
@@ -48,20 +50,18 @@ def run_diagnosis(body: dict) -> dict:
     if not isinstance(unknown, list) or not all(isinstance(k, str) for k in unknown):
         raise ApiError(400, "invalid_field", "'unknown' must be a list of hint names you cannot answer", "unknown")
     try:
-        answer = doctor().diagnose(error, body.get("hints"), unknown)
+        answer = doctor().diagnose(error, hints=body.get("hints"), unknown=unknown)
     except HintError as exc:
         code = "unknown_hint" if str(exc).startswith("unknown hint") else "invalid_hint"
         raise ApiError(400, code, str(exc), f"hints.{exc.field}" if exc.field != "hints" else "hints") from None
-    g.recognized_code = answer["error_code"]
-    g.top_cause = answer["causes"][0]["id"] if answer["causes"] else None
-    g.redacted = answer["redacted"]
+    note_answer(answer)
     return answer
 
 
 @bp.post("/api/v1/diagnose")
 def diagnose():
     """Diagnose a pasted Terraform/AWS credential error."""
-    return jsonify(run_diagnosis(parse_json_body()))
+    return jsonify(run_diagnosis(parse_json_body()).to_json())
 
 
 @bp.get("/api/v1/openapi.json")

@@ -1,13 +1,20 @@
 """The OpenAPI 3.0 document the API serves: the full truth of the contract.
 
-Hint schemas come from the KB's vocabulary, so the document cannot drift from
-what the server accepts.
+The answer's schemas are generated from the engine's own answer types
+(diagnosis.py) and hint schemas from the KB's vocabulary, so the document
+cannot drift from what the server answers or accepts.
 """
 from __future__ import annotations
 
 import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any, Union
 
 from .. import __version__
+from ..diagnosis import Diagnosis, json_name
 from ..knowledge import KB
 
 
@@ -62,6 +69,52 @@ def _hint_schema(h) -> dict:
     return {}
 
 
+def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
+    """JSON Schema (OpenAPI 3.0 dialect) for a frozen answer type and every type it holds,
+    one named schema each, read from the same dataclasses that `to_json()` walks."""
+    out: dict[str, dict] = {}
+
+    def of(tp: Any) -> dict:
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin in (Union, types.UnionType):
+            present = [a for a in args if a is not type(None)]
+            inner = of(present[0]) if len(present) == 1 else {"anyOf": [of(a) for a in present]}
+            if len(present) < len(args):
+                inner = {"allOf": [inner], "nullable": True} if "$ref" in inner else {**inner, "nullable": True}
+            return inner
+        if origin in (tuple, list):
+            return {"type": "array", "items": of(args[0]) if args and args[0] is not Any else {}}
+        if origin is Mapping or tp is Mapping:
+            return {"type": "object", "additionalProperties": of(args[1]) if len(args) == 2 else {}}
+        if is_dataclass(tp):
+            add(tp)
+            return {"$ref": f"#/components/schemas/{tp.__name__}"}
+        return {bool: {"type": "boolean"}, str: {"type": "string"}, float: {"type": "number"},
+                int: {"type": "integer"}}.get(tp, {})
+
+    def add(cls: type) -> None:
+        if cls.__name__ in out:
+            return
+        out[cls.__name__] = {}  # placed first: a type that holds itself refers to it
+        hints = typing.get_type_hints(cls)
+        props, required = {}, []
+        for f in fields(cls):
+            name = json_name(f)
+            if name is None:
+                continue
+            schema = of(hints[f.name])
+            if "enum" in f.metadata:
+                schema = {**schema, "enum": enums[f.metadata["enum"]]}
+            schema.update(f.metadata.get("schema", {}))
+            props[name] = schema
+            required.append(name)
+        out[cls.__name__] = {"type": "object", "required": required, "properties": props}
+
+    add(root)
+    return out
+
+
 def openapi_document(kb: KB) -> dict:
     error_schema = {
         "type": "object", "required": ["error"],
@@ -70,49 +123,6 @@ def openapi_document(kb: KB) -> dict:
             "request_id": {"type": "string"}}}},
     }
     err = lambda d: {"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}  # noqa: E731
-    cause = {
-        "type": "object", "required": ["id", "title", "probability", "why", "fix"],
-        "properties": {
-            "id": {"type": "string", "enum": list(kb.cause_ids)},
-            "title": {"type": "string"},
-            "probability": {"type": "number", "minimum": 0, "maximum": 1},
-            "why": {"type": "array", "items": {"type": "string"}},
-            "summary_html": {"type": "string"},
-            "fix": {"type": "array", "items": {"type": "object", "required": ["title", "detail", "commands"], "properties": {
-                "title": {"type": "string"}, "detail": {"type": "string"}, "detail_html": {"type": "string"},
-                "commands": {"type": "array", "items": {"type": "string"}}}}},
-            "docs": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-    answer = {
-        "type": "object",
-        "required": ["recognized", "error_code", "stage", "causes", "question", "redacted", "answer_id", "kb_version"],
-        "properties": {
-            "recognized": {"type": "boolean"},
-            "error_code": {"type": "string", "nullable": True},
-            "stage": {"type": "string", "enum": ["provider", "backend", "state-refresh", "resource", "unknown"]},
-            "variant": {"type": "object", "nullable": True, "properties": {
-                "id": {"type": "string"}, "similarity": {"type": "number"}, "versions": {"type": "string"}}},
-            "title": {"type": "string", "nullable": True},
-            "summary_html": {"type": "string", "nullable": True},
-            "causes": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
-            "question": {"type": "object", "nullable": True, "properties": {
-                "hint": {"type": "string", "enum": list(kb.hints)}, "text": {"type": "string"}, "how": {"type": "string"},
-                "options": {"type": "array", "items": {}}, "labels": {"type": "array", "items": {"type": "string"}},
-                "gain_bits": {"type": "number"}}},
-            "hints_used": {"type": "object", "additionalProperties": {"type": "object", "properties": {
-                "value": {}, "source": {"type": "string", "enum": ["user", "text", "variant"]},
-                # one discrete value; the signs hint's is the list of signs answered
-                "feature": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}}},
-            "markers": {"type": "array", "items": {"type": "string"}},
-            "redacted": {"type": "array", "items": {"type": "string"}},
-            "rotate": {"type": "string", "nullable": True},
-            "closest": {"type": "array", "items": {"type": "object", "properties": {
-                "error_code": {"type": "string"}, "similarity": {"type": "number"}}}},
-            "answer_id": {"type": "string"},
-            "kb_version": {"type": "string"},
-        },
-    }
     request_schema = {
         "type": "object", "required": ["error"],
         "properties": {
@@ -137,7 +147,7 @@ def openapi_document(kb: KB) -> dict:
                 "operationId": "diagnose",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiagnoseRequest"}}}},
                 "responses": {
-                    "200": {"description": "the diagnosis", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}}},
+                    "200": {"description": "the diagnosis", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Diagnosis"}}}},
                     "400": err("bad JSON, a missing or empty field, an unknown hint or a value outside its domain"),
                     "413": err("the body is larger than 64 KiB"),
                     "415": err("the body is not application/json"),
@@ -154,5 +164,6 @@ def openapi_document(kb: KB) -> dict:
                                                     "causes": {"type": "integer"}, "errors": {"type": "integer"},
                                                     "variants": {"type": "integer"}}}}}}}}},
         },
-        "components": {"schemas": {"DiagnoseRequest": request_schema, "Answer": answer, "Cause": cause, "Error": error_schema}},
+        "components": {"schemas": {"DiagnoseRequest": request_schema, "Error": error_schema,
+                                   **schemas(Diagnosis, enums={"cause_ids": list(kb.cause_ids), "hint_keys": list(kb.hints)})}},
     }

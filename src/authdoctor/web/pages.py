@@ -10,7 +10,9 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, g, render_template, request
 
 from ..hints import HintError, hint_text
+from ..redact import redact
 from . import MAX_BODY, doctor
+from .security import note_answer
 
 bp = Blueprint("pages", __name__)
 
@@ -90,32 +92,32 @@ def index():
     base = {k: v for k, v in hints.items() if k not in steps}
     thread = []
     try:
-        answer = d.diagnose(text, base, [u for u in unknown if u not in steps])
+        answer = d.diagnose(text, hints=base, unknown=[u for u in unknown if u not in steps])
         given: dict = {}
         for i, key in enumerate(steps):
-            asked = answer.get("question")
+            asked = answer.question
             value = _step_value(asked, key, hints.get(key))
             if value is not None:
                 given[key] = value
             skipped = [u for u in unknown if u in steps[: i + 1]]
             thread.append({"answer": answer, "asked_hint": key, "question": asked,
                            "given_label": _answer_label(asked, value)})
-            answer = d.diagnose(text, {**base, **given}, skipped + [u for u in unknown if u not in steps])
+            # the paste as masked the first time: one redaction a request, however long the thread
+            answer = d.diagnose(answer.paste, hints={**base, **given},
+                                unknown=skipped + [u for u in unknown if u not in steps])
     except HintError as exc:
         g.error_code = "invalid_hint"
         # the masked text: the raw paste would put its secrets back on the page
-        return render_template("index.html", kb=kb, text=_redacted_text(d, text), hints={}, thread=[], answer=None,
+        return render_template("index.html", kb=kb, text=redact(text).text, hints={}, thread=[], answer=None,
                                form_error=f"{exc}"), 400
-    g.recognized_code = answer["error_code"]
-    g.top_cause = answer["causes"][0]["id"] if answer["causes"] else None
-    g.redacted = answer["redacted"]
-    shown_text = _redacted_text(d, text)
-    q = answer.get("question")
+    note_answer(answer)
+    shown_text = answer.masked_text
+    q = answer.question
     options = []
     if q:
-        for opt, label in zip(q["options"], q["labels"]):
-            options.append({"label": label, "url": "/?" + _query({**hints, q["hint"]: opt}, steps + [q["hint"]], unknown)})
-        dont_know = "/?" + _query(hints, steps + [q["hint"]], unknown + [q["hint"]])
+        for opt, label in zip(q.options, q.labels):
+            options.append({"label": label, "url": "/?" + _query({**hints, q.hint: opt}, steps + [q.hint], unknown)})
+        dont_know = "/?" + _query(hints, steps + [q.hint], unknown + [q.hint])
     else:
         dont_know = None
     link = "/?" + _query(hints, steps, unknown)
@@ -129,9 +131,9 @@ def _step_value(question, key, final):
     """The answer given at this step. The differential question is asked again and
     again, its list growing each time: the step's answer is the option offered
     then that the final list begins with."""
-    if key != "signs" or not question or question.get("hint") != "signs" or not isinstance(final, list):
+    if key != "signs" or not question or question.hint != "signs" or not isinstance(final, list):
         return final
-    for opt in question["options"]:
+    for opt in question.options:
         if final[: len(opt)] == list(opt):
             return list(opt)
     return final
@@ -142,12 +144,8 @@ def _answer_label(question, value) -> str:
     if value is None:
         return "I don't know"
     if question:
-        for opt, label in zip(question["options"], question["labels"]):
+        for opt, label in zip(question.options, question.labels):
             if hint_text(opt) == hint_text(value):
                 return label
     return hint_text(value)
 
-
-def _redacted_text(d, text: str) -> str:
-    from ..redact import redact
-    return redact(text).text

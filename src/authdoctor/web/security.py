@@ -8,6 +8,8 @@ import time
 
 from flask import Flask, g, request
 
+from ..diagnosis import Diagnosis
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -21,6 +23,13 @@ def _setup_logging() -> None:
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
         access_log.propagate = False
+
+
+def note_answer(answer: Diagnosis) -> None:
+    """What the request's log line says of its answer: codes and ids, never the text."""
+    g.recognized_code = answer.error_code
+    g.top_cause = answer.top.id if answer.top else None
+    g.redacted = list(answer.redacted)
 
 
 def init_app(app: Flask) -> None:

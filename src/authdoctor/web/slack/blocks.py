@@ -21,6 +21,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from ...ask import Question
+from ...diagnosis import Diagnosis, FixStep, RankedCause
+
 # Block Kit limits (docs.slack.dev/reference/block-kit); slack_sdk enforces the same.
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
@@ -165,80 +168,84 @@ def _pct(p: float) -> str:
     return f"{p:.0%}" if p >= 0.01 else "<1%"
 
 
-def _headline(answer: dict) -> str:
-    return f"{answer['error_code']} · {answer['stage']} stage"
+def _headline(answer: Diagnosis) -> str:
+    return f"{answer.error_code} · {answer.stage} stage"
 
 
-def _fallback(answer: dict) -> str:
-    if not answer["recognized"]:
+def _fallback(answer: Diagnosis) -> str:
+    if not answer.recognized:
         return "AuthDoctor: not a Terraform/AWS credential error it knows."
-    causes = "; ".join(f"{c['title']} ({_pct(c['probability'])})" for c in answer["causes"][:TOP_CAUSES])
-    return f"AuthDoctor: {answer['error_code']} ({answer['stage']}). Likely: {causes}"
+    causes = "; ".join(f"{c.title} ({_pct(c.probability)})" for c in answer.causes[:TOP_CAUSES])
+    return f"AuthDoctor: {answer.error_code} ({answer.stage}). Likely: {causes}"
 
 
-def _cause_block(i: int, cause: dict, with_why: bool = True) -> SectionBlock:
-    lines = [f"*{i}. {escape(cause['title'])}* — *{_pct(cause['probability'])}*"]
+def _cause_block(i: int, cause: RankedCause, with_why: bool = True) -> SectionBlock:
+    lines = [f"*{i}. {escape(cause.title)}* — *{_pct(cause.probability)}*"]
     if with_why:
-        why = cause["why"][:WHY_LINES]
+        why = cause.why[:WHY_LINES]
         lines += [f"• {escape(w)}" for w in why]
-        if len(cause["why"]) > WHY_LINES:
-            lines.append(f"_…and {len(cause['why']) - WHY_LINES} more reasons_")
-    return section("\n".join(lines), block_id=f"cause:{i}:{cause['id']}"[:255])
+        if len(cause.why) > WHY_LINES:
+            lines.append(f"_…and {len(cause.why) - WHY_LINES} more reasons_")
+    return section("\n".join(lines), block_id=f"cause:{i}:{cause.id}"[:255])
 
 
-def _fix_blocks(cause_no: int, fix_no: int, fix: dict, lead: str = "") -> list:
-    out = [section(f"*{lead}{escape(fix['title'])}*\n{mrkdwn(fix.get('detail') or '')}",
+def _fix_blocks(cause_no: int, fix_no: int, fix: FixStep, lead: str = "") -> list:
+    out = [section(f"*{lead}{escape(fix.title)}*\n{mrkdwn(fix.detail or '')}",
                    block_id=f"fix:{cause_no}:{fix_no}")]
-    if fix.get("commands"):
-        out.append(section(code_block(fix["commands"]), block_id=f"cmd:{cause_no}:{fix_no}"))
+    if fix.commands:
+        out.append(section(code_block(fix.commands), block_id=f"cmd:{cause_no}:{fix_no}"))
     return out
 
 
-def _docs(cause: dict) -> ContextBlock | None:
-    links = [f"<{escape(u)}|{escape(clip(u.split('://', 1)[-1], 60))}>" for u in cause.get("docs", [])[:3]
+def _docs(cause: RankedCause) -> ContextBlock | None:
+    links = [f"<{escape(u)}|{escape(clip(u.split('://', 1)[-1], 60))}>" for u in cause.docs[:3]
              if re.match(r"https://[^\s<>|]+$", u)]
     return context("Docs: " + " · ".join(links)) if links else None
 
 
-def _footer(answer: dict, notes=()) -> ContextBlock:
-    used = ", ".join(f"{k}={v['value']}" + (" (from text)" if v.get("source") in ("text", "variant") else "")
-                     for k, v in answer.get("hints_used", {}).items())
+def _value(value) -> str:
+    return str(list(value) if isinstance(value, tuple) else value)
+
+
+def _footer(answer: Diagnosis, notes=()) -> ContextBlock:
+    used = ", ".join(f"{k}={_value(v.value)}" + (" (from text)" if v.source in ("text", "variant") else "")
+                     for k, v in answer.hints_used.items())
     parts = list(notes)
     if used:
         parts.append(f"Hints: {escape(used)}")
-    parts.append(f"answer `{answer.get('answer_id')}` · KB {escape(answer.get('kb_version'))}")
+    parts.append(f"answer `{answer.answer_id}` · KB {escape(answer.kb_version)}")
     return context(*parts)
 
 
-def _rotate(answer: dict):
-    if not answer.get("rotate"):
+def _rotate(answer: Diagnosis):
+    if not answer.rotate:
         return None
-    return section(f":rotating_light: *Your paste contained a secret.* {escape(answer['rotate'])}", block_id="rotate")
+    return section(f":rotating_light: *Your paste contained a secret.* {escape(answer.rotate)}", block_id="rotate")
 
 
-def _option_label(question: dict, i: int) -> str:
-    labels = question.get("labels") or []
-    return str(labels[i]) if i < len(labels) else str(question["options"][i])
+def _option_label(question: Question, i: int) -> str:
+    labels = question.labels or ()
+    return str(labels[i]) if i < len(labels) else str(question.options[i])
 
 
-def answer_message(answer: dict, state: dict | None, *, view: str = SUMMARY, notes=(),
+def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY, notes=(),
                    shared_by: str | None = None) -> dict:
     """The reply for one answer. state=None: no buttons (the copy shared in the channel)."""
-    if not answer["recognized"]:
+    if not answer.recognized:
         return not_recognized_message(answer, notes)
     shared = shared_by is not None
     blocks = [header(_headline(answer)),
-              section(f"*{escape(answer.get('title') or answer['error_code'])}*", block_id="title")]
+              section(f"*{escape(answer.title or answer.error_code)}*", block_id="title")]
     if not shared:
         blocks.append(_rotate(answer))
     blocks.append(DividerBlock())
-    causes = answer["causes"]
+    causes = answer.causes
     tools = []
     if view == FIXES:
         # every fix of the leading causes; the block limit decides how far it goes
         for i, cause in enumerate(causes[:TOP_CAUSES], 1):
             blocks.append(_cause_block(i, cause, with_why=False))
-            for j, fix in enumerate(cause["fix"]):
+            for j, fix in enumerate(cause.fix):
                 blocks += _fix_blocks(i, j, fix)
             blocks.append(_docs(cause))
         if state is not None:
@@ -249,13 +256,13 @@ def answer_message(answer: dict, state: dict | None, *, view: str = SUMMARY, not
         if causes:
             blocks.append(DividerBlock())
             first = causes[0]
-            if first["fix"]:
-                blocks += _fix_blocks(1, 0, first["fix"][0], lead="Try first: ")
+            if first.fix:
+                blocks += _fix_blocks(1, 0, first.fix[0], lead="Try first: ")
             blocks.append(_docs(first))
-        q = answer.get("question")
+        q = answer.question
         if q and state is not None:
-            how = f"\n_How to check:_ `{escape(q['how'])}`" if q.get("how") else ""
-            shown = q["options"][:ACTIONS_ELEMENTS - 1]
+            how = f"\n_How to check:_ `{escape(q.how)}`" if q.how else ""
+            shown = q.options[:ACTIONS_ELEMENTS - 1]
             labels = [_option_label(q, i) for i in range(len(shown))]
             listed = ""
             if any(len(label) > BUTTON_TEXT for label in labels):
@@ -263,10 +270,10 @@ def answer_message(answer: dict, state: dict | None, *, view: str = SUMMARY, not
                 # list them in full, and number the buttons
                 listed = "".join(f"\n*{i + 1}.* {escape(label)}" for i, label in enumerate(labels) if len(label) > BUTTON_TEXT)
                 labels = [str(i + 1) if len(label) > BUTTON_TEXT else label for i, label in enumerate(labels)]
-            blocks.append(section(f"*To narrow it down:* {escape(q['text'])}{how}{listed}", block_id="question"))
-            opts = [button(labels[i], f"{ANSWER}:{i}", pack(state, k=q["hint"], o=opt))
+            blocks.append(section(f"*To narrow it down:* {escape(q.text)}{how}{listed}", block_id="question"))
+            opts = [button(labels[i], f"{ANSWER}:{i}", pack(state, k=q.hint, o=opt))
                     for i, opt in enumerate(shown)]
-            opts.append(button("I don't know", f"{UNKNOWN}:0", pack(state, k=q["hint"])))
+            opts.append(button("I don't know", f"{UNKNOWN}:0", pack(state, k=q.hint)))
             blocks.append(actions("answers", opts))
         if state is not None:
             tools.append(button("All fixes", f"{FIXES}:0", pack(state, v=FIXES)))
@@ -280,8 +287,8 @@ def answer_message(answer: dict, state: dict | None, *, view: str = SUMMARY, not
     return message(blocks, _fallback(answer), response_type="in_channel" if shared else "ephemeral")
 
 
-def not_recognized_message(answer: dict, notes=()) -> dict:
-    closest = ", ".join(f"`{escape(c['error_code'])}` ({c['similarity']:.0f}/100)" for c in answer.get("closest", []))
+def not_recognized_message(answer: Diagnosis, notes=()) -> dict:
+    closest = ", ".join(f"`{escape(c.error_code)}` ({c.similarity:.0f}/100)" for c in answer.closest)
     text = ("I could not match this to a Terraform/AWS credential error I know, so I won't guess.\n"
             "Paste the whole error block, including the line with the AWS error code.")
     if closest:

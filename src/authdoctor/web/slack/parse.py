@@ -8,7 +8,7 @@ terminal printed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from ...redact import Redaction, redact
 
@@ -33,27 +33,17 @@ _ERRORISH = re.compile(r"error|denied|invalid|expired|unauthori[sz]ed|forbidden|
 _CONTEXT_LINES = 5
 
 
-@dataclass
+@dataclass(frozen=True)
 class Parsed:
-    hints: dict = field(default_factory=dict)   # as typed (strings); the engine checks them
-    error: str = ""                              # redacted, unescaped, unfenced, at most 64 KiB
-    redaction: Redaction | None = None
-    truncated_from: int | None = None            # bytes before truncation, when it was cut
+    hints: dict                      # as typed (strings); the engine checks them
+    # the error part: masked, unescaped, unfenced, at most 64 KiB, with what its
+    # secrets told before masking; the engine takes it as it is and masks nothing twice
+    paste: Redaction
+    truncated_from: int | None = None  # bytes before truncation, when it was cut
 
     @property
-    def facts(self) -> dict:
-        """What redaction learnt from the secrets before masking them.
-
-        The engine reads key_prefix / has_session_token from the secret itself;
-        once masked, the text no longer shows them, so they travel as hints.
-        """
-        red = self.redaction
-        out = {}
-        if red is not None and red.key_prefix in ("AKIA", "ASIA"):
-            out["key_prefix"] = red.key_prefix
-        if red is not None and red.has_session_token:
-            out["has_session_token"] = True
-        return out
+    def error(self) -> str:
+        return self.paste.text
 
 
 def unescape_slack(text: str) -> str:
@@ -133,4 +123,4 @@ def parse(text: str) -> Parsed:
     error = undo_fences(rest)
     size = len(error.encode("utf-8"))
     kept = keep_error_tail(error)
-    return Parsed(hints=hints, error=kept, redaction=red, truncated_from=size if kept != error else None)
+    return Parsed(hints=hints, paste=replace(red, text=kept), truncated_from=size if kept != error else None)

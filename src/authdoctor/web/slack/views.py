@@ -34,10 +34,12 @@ from flask import Blueprint, current_app, g, jsonify, request
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from ...diagnose import ROTATE_ADVICE
+from ...diagnosis import Diagnosis
 from ...hints import HintError
+from ...redact import Redaction
 from .. import doctor
 from ..errors import ApiError
+from ..security import note_answer
 from . import blocks as sb
 from . import parse as slack_input
 
@@ -144,18 +146,27 @@ def _paste_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _diagnose(text: str, hints: dict, unknown: list, facts: dict, kinds: list) -> dict:
-    """The engine's answer for redacted text, with what redaction learnt put back."""
-    answer = doctor().diagnose(text, {**facts, **hints}, unknown)
-    for key in facts:
-        used = answer["hints_used"].get(key)
-        if key not in hints and used and used.get("source") == "user":
-            used["source"] = "text"  # read from the paste, before masking
-    answer["redacted"] = list(kinds)
-    answer["rotate"] = ROTATE_ADVICE.format(kinds=", ".join(kinds)) if kinds else None
-    g.recognized_code = answer["error_code"]
-    g.top_cause = answer["causes"][0]["id"] if answer["causes"] else None
+def _diagnose(paste: Redaction, hints: dict, unknown: list) -> Diagnosis:
+    answer = doctor().diagnose(paste, hints=hints, unknown=unknown)
+    note_answer(answer)
     return answer
+
+
+def _facts(paste: Redaction) -> dict:
+    """What the secrets told before masking, for a button to carry with the masked text."""
+    out: dict = {}
+    if paste.key_prefix:
+        out["key_prefix"] = paste.key_prefix
+    if paste.has_session_token:
+        out["has_session_token"] = True
+    return out
+
+
+def _paste(text: str, facts: dict, kinds: list) -> Redaction:
+    """A button's masked text with its facts, as the engine takes a masked paste."""
+    prefix = facts.get("key_prefix")
+    return Redaction(text=text, kinds=tuple(kinds), key_prefix=prefix if prefix in ("AKIA", "ASIA") else None,
+                     has_session_token=facts.get("has_session_token") is True)
 
 
 def _notes(state: dict) -> tuple:
@@ -165,8 +176,9 @@ def _notes(state: dict) -> tuple:
     return (f"_Your paste was {size / 1024:.0f} KB; I read the last 64 KiB of error-like lines._",)
 
 
-def _state(text: str, hints: dict, unknown: list, facts: dict, kinds: list, truncated_from) -> dict:
-    state = {"p": _paste_key(text), "h": hints, "u": unknown, "f": facts, "r": kinds, "t": text}
+def _state(paste: Redaction, hints: dict, unknown: list, truncated_from) -> dict:
+    text = paste.text
+    state = {"p": _paste_key(text), "h": hints, "u": unknown, "f": _facts(paste), "r": list(paste.kinds), "t": text}
     if truncated_from:
         state["n"] = truncated_from
     return state
@@ -180,20 +192,19 @@ def commands():
         return "", 200
     command = form.get("command") or "/authdoctor"
     parsed = slack_input.parse(form.get("text", ""))
-    kinds = parsed.redaction.kinds
-    g.redacted = kinds
+    g.redacted = list(parsed.paste.kinds)
     hint_keys = list(doctor().kb.hints)
     if not parsed.hints and parsed.error.strip().lower() in HELP_WORDS:
         return jsonify(sb.usage_message(command, hint_keys))
     if not parsed.error.strip():
         return jsonify(sb.usage_message(command, hint_keys, note="Hints read, but no error after them: paste the error too."))
     try:
-        answer = _diagnose(parsed.error, parsed.hints, [], parsed.facts, kinds)
+        answer = _diagnose(parsed.paste, parsed.hints, [])
     except HintError as exc:
         # 200: Slack shows any 4xx as "failed with the error ..." and drops our explanation
         g.error_code = "invalid_hint"
         return jsonify(sb.hint_error_message(exc.field, str(exc), command))
-    state = _state(parsed.error, parsed.hints, [], parsed.facts, kinds, parsed.truncated_from)
+    state = _state(parsed.paste, parsed.hints, [], parsed.truncated_from)
     _door().store.put(state["p"], parsed.error)
     return jsonify(sb.answer_message(answer, state, notes=_notes(state)))
 
@@ -233,10 +244,10 @@ def _reply_for(kind: str, value: dict, user_id: str) -> dict:
         unknown.append(key)
     view = sb.FIXES if value.get("v") == sb.FIXES else sb.SUMMARY
     try:
-        answer = _diagnose(text, hints, unknown, facts, kinds)
+        answer = _diagnose(_paste(text, facts, kinds), hints, unknown)
     except HintError as exc:
         return {**sb.hint_error_message(exc.field, str(exc), "/authdoctor"), "replace_original": True}
-    state = {**_state(text, hints, unknown, facts, kinds, value.get("n")), "p": value.get("p") or _paste_key(text)}
+    state = {**_state(answer.paste, hints, unknown, value.get("n")), "p": value.get("p") or _paste_key(text)}
     if kind == sb.SHARE:
         reply = sb.answer_message(answer, None, view=view, shared_by=user_id or "someone")
         return {**reply, "response_type": "in_channel", "replace_original": False}

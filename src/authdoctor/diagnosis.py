@@ -1,0 +1,114 @@
+"""The answer the engine gives: frozen, typed, and the one source of the API's JSON.
+
+Every door reads these attributes; none edits an answer after the engine
+returns it. `to_json()` is the body of POST /api/v1/diagnose, and the OpenAPI
+document is generated from these same classes (web/openapi.py), so the two
+cannot drift. A field's metadata may rename it in JSON (`json`), keep it out
+of JSON (`json: None`), or add JSON Schema words (`schema`, `enum`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+from .ask import Question
+from .redact import Redaction
+
+STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
+SOURCES = ("user", "text", "variant")
+
+
+@dataclass(frozen=True)
+class FixStep:
+    title: str
+    detail: str = field(metadata={"schema": {"description": "Markdown"}})
+    detail_html: str
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RankedCause:
+    id: str = field(metadata={"enum": "cause_ids"})
+    title: str
+    probability: float = field(metadata={"schema": {"minimum": 0, "maximum": 1}})
+    why: tuple[str, ...]
+    summary_html: str
+    fix: tuple[FixStep, ...]
+    docs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VariantMatch:
+    id: str
+    similarity: float
+    versions: str
+
+
+@dataclass(frozen=True)
+class HintUse:
+    value: Any
+    source: str = field(metadata={"schema": {"enum": list(SOURCES)}})
+    # one discrete value; the signs hint's is the list of signs answered
+    feature: str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Closest:
+    error_code: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    recognized: bool
+    error_code: str | None
+    stage: str = field(metadata={"schema": {"enum": list(STAGES)}})
+    variant: VariantMatch | None
+    title: str | None
+    summary_html: str | None
+    causes: tuple[RankedCause, ...]
+    question: Question | None
+    hints_used: Mapping[str, HintUse]
+    markers: tuple[str, ...]
+    redacted: tuple[str, ...]
+    rotate: str | None
+    closest: tuple[Closest, ...]
+    kb_version: str
+    answer_id: str
+    # the paste as the engine saw it, secrets masked: what a door may echo, and
+    # what it hands back to diagnose again (a conversation's next step) so the
+    # paste is masked once per request
+    paste: Redaction = field(metadata={"json": None})
+
+    @property
+    def masked_text(self) -> str:
+        return self.paste.text
+
+    @property
+    def top(self) -> RankedCause | None:
+        return self.causes[0] if self.causes else None
+
+    def to_json(self) -> dict:
+        """The API's answer: plain dicts, lists and scalars."""
+        return plain(self)
+
+
+def json_name(f) -> str | None:
+    """The JSON key of a dataclass field (None: not in JSON)."""
+    return f.metadata.get("json", f.name)
+
+
+def plain(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        out = {}
+        for f in fields(obj):
+            name = json_name(f)
+            if name is not None:
+                out[name] = plain(getattr(obj, f.name))
+        return out
+    if isinstance(obj, Mapping):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (tuple, list)):
+        return [plain(x) for x in obj]
+    return obj
