@@ -1,8 +1,16 @@
 """The next question: the hint whose answer best separates the leading causes."""
-from authdoctor.ask import NEW_LEAD_AT, STOP_AT, STRONG_GAIN_BITS, answer_split, expected_gain, hint_split, next_question, sign_gain, worth_asking
-from authdoctor.rank import log_posterior, normalise, priors_for
+from authdoctor.ask import NEW_LEAD_AT, STOP_AT, STRONG_GAIN_BITS, answer_split, next_question, worth_asking
+from authdoctor.hints import kind
+from authdoctor.rank import log_posterior, priors_for, softmax
 
 ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."
+
+
+def _split(kb, probs, key, given=None):
+    """What asking `key` now would do, as the question step weighs it."""
+    hint = kb.hints[key]
+    offer = kind(hint).offer(kb, hint, probs, given)
+    return answer_split(probs, offer.likelihood)
 
 
 def _state(doctor, hints=None):
@@ -18,9 +26,8 @@ def _state(doctor, hints=None):
 
 def test_the_question_asked_has_the_highest_expected_gain(doctor):
     a, scores = _state(doctor)
-    probs = normalise(scores, 1.0)
-    gains = {k: expected_gain(doctor.kb, probs, k) for k, h in doctor.kb.hints.items() if h.type != "signs"}
-    gains["signs"] = sign_gain(doctor.kb, probs, doctor.kb.hints["signs"], ())[0]
+    probs = softmax(scores, 1.0)
+    gains = {k: _split(doctor.kb, probs, k).gain for k, h in doctor.kb.hints.items() if h.question_text}
     assert a.question.hint == max(gains, key=gains.get)
 
 
@@ -35,12 +42,12 @@ def test_a_known_hint_is_not_asked_again(doctor):
 def test_no_question_once_one_cause_leads_at_the_stop_level(doctor):
     hints = {"key_prefix": "ASIA", "has_session_token": False, "signs": ["missing-session-token"], "cli_works": False}
     a, scores = _state(doctor, hints)
-    assert max(normalise(scores, 1.0).values()) >= STOP_AT and a.question is None
+    assert max(softmax(scores, 1.0).values()) >= STOP_AT and a.question is None
 
 
 def test_no_question_when_every_hint_is_known_or_skipped(kb):
     scores = {"clock-skew": 0.0, "key-inactive-or-deleted": 0.0}
-    assert next_question(kb, scores, set(kb.hints), {"signs"}) is None
+    assert next_question(kb, scores, {k: "known" for k in kb.hints}, {"signs"}) is None
 
 
 def test_the_sign_question_offers_the_leading_causes_and_none(doctor):
@@ -121,7 +128,7 @@ def test_a_repeated_no_counts_once_per_offer_and_a_repeated_yes_once(kb):
 
 
 def test_two_noes_demote_a_cause_more_than_one(doctor):
-    share = lambda scores: normalise(scores)["missing-session-token"]
+    share = lambda scores: softmax(scores)["missing-session-token"]
     _, once = _state(doctor, {"signs": ["!missing-session-token"]})
     _, twice = _state(doctor, {"signs": ["!missing-session-token", "!missing-session-token"]})
     assert share(twice) < share(once)
@@ -160,5 +167,5 @@ def test_every_question_asked_along_a_conversation_is_worth_asking(doctor):
     hints, unknown = {}, []
     while (q := doctor.diagnose(ICTI, hints=hints, unknown=unknown).question) and q.hint != "signs":
         _, scores = _state(doctor, hints)
-        assert worth_asking(hint_split(doctor.kb, normalise(scores, 1.0), q.hint))
+        assert worth_asking(_split(doctor.kb, softmax(scores, 1.0), q.hint))
         unknown.append(q.hint)

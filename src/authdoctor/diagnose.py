@@ -77,7 +77,7 @@ class Doctor:
         ranked = rank(kb, error, variant, features, found.markers, sources, scores)
         causes = tuple(self._cause(r) for r in ranked[:MAX_CAUSES]
                        if r.probability >= MIN_PROBABILITY or r is ranked[0])
-        question = next_question(kb, scores, set(values), skipped, tuple(values.get("signs") or ()))
+        question = next_question(kb, scores, values, skipped)
         return Diagnosis(
             recognized=True, error_code=error.id, stage=found.stage or variant.stage,
             variant=VariantMatch(variant.id, round(best.variant_score or best.score, 1), variant.versions),

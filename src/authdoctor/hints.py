@@ -1,25 +1,47 @@
-"""The hint vocabulary: check what a client sends, and turn a value into its feature.
+"""The hint vocabulary: one small class per kind of hint.
 
-The vocabulary itself is data (kb/hints.yaml); this module only knows the six
-kinds of hint and how each becomes one discrete feature value.
+The vocabulary itself is data (kb/hints.yaml); each kind here knows how to
+read a value a client sends (`check`), what discrete feature it stands for
+(`feature`), the OpenAPI schema that promises exactly what `check` takes
+(`schema`), how likely a cause makes a feature (`likelihood`), what to say
+about it in a cause's "why" (`reasons`), and, as a question, which answers to
+offer and how each cause would answer them (`offer`, `outcomes`). The
+differential question over the causes' telltale signs is one kind among them.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from .knowledge import KB, Hint
+from .knowledge import KB, Cause, Hint
 
-# ASCII only, and matched whole (fullmatch): exactly what the OpenAPI document's
-# patterns say, so a value the document refuses is refused here too (Unicode
-# digits, a trailing newline, a Unicode space that str.strip() would eat).
-REGION = re.compile(r"^(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-\d{1,2}$", re.ASCII)
-VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:[-+.][0-9A-Za-z.-]+)?$", re.ASCII)
-ENV_NAME = re.compile(r"^AWS_[A-Z0-9_]{1,64}$", re.ASCII)
+# Each pattern is written once, in the common ground of Python's `re` (ASCII) and
+# the ECMA dialect of OpenAPI documents: the server and its document say the same.
+REGION_SRC = r"(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-[0-9]{1,2}"
+VERSION_SRC = r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:[-+.][0-9A-Za-z.-]+)?"
+ENV_NAME_SRC = r"AWS_[A-Z0-9_]{1,64}"
 # seconds as a form field sends them: plain decimal, under 10**9 by its shape
-NUMBER = re.compile(r"[-+]?(?:\d{1,9}(?:\.\d*)?|\.\d+)", re.ASCII)
+NUMBER_SRC = r"[-+]?(?:[0-9]{1,9}(?:\.[0-9]*)?|\.[0-9]+)"
+REGION = re.compile(REGION_SRC, re.ASCII)
+VERSION = re.compile(VERSION_SRC, re.ASCII)
+ENV_NAME = re.compile(ENV_NAME_SRC, re.ASCII)
+NUMBER = re.compile(NUMBER_SRC, re.ASCII)
+# what `check` strips around a value (str.strip() would also eat Unicode spaces)
 SPACE = " \t\r\n\f\v"
 UNKNOWN = "unknown"
+
+# In the OpenAPI document: what `check` strips, and what every hint also takes:
+# null or "unknown", an explicit "I don't know" (not asked again, no evidence).
+_WS = "[ \\t\\r\\n\\f\\v]*"
+_SEP = "[, \\t\\r\\n\\f\\v]"
+# A factor outside this band is worth a line in a cause's "why".
+NOTEWORTHY = 1.4
+
+Feature = Any  # a str, or the signs kind's tuple of answers
 
 
 class HintError(ValueError):
@@ -28,17 +50,9 @@ class HintError(ValueError):
         super().__init__(message)
 
 
-def _bool(value, key):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise HintError(key, f"hint '{key}' must be true or false, not {value!r}")
-
-
-def hint_text(value) -> str:
+def hint_text(value: Any) -> str:
     """A hint value as a person types it (`--hint`, a query string, a button):
-    lists comma-joined, booleans in lower case, the way check_value reads them back."""
+    lists comma-joined, booleans in lower case, the way `check` reads them back."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
@@ -50,46 +64,246 @@ def version_tuple(value: str) -> tuple[int, int, int]:
     m = VERSION.fullmatch(value.strip(SPACE))
     if not m:
         raise ValueError(value)
-    return tuple(int(g or 0) for g in m.groups())  # type: ignore[return-value]
+    major, minor, patch = (int(g or 0) for g in m.groups())
+    return major, minor, patch
 
 
-def check_value(hint: Hint, value):
-    """The value in its canonical form, or HintError naming the hint."""
-    key = hint.key
-    if hint.type == "bool":
-        return _bool(value, key)
-    if hint.type == "enum":
+def _case_blind(src: str) -> str:
+    """An ECMA pattern that matches `src` in any case (ECMA has no inline (?i))."""
+    out, in_class = [], False
+    for i, c in enumerate(src):
+        if c == "[" and (i == 0 or src[i - 1] != "\\"):
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        if in_class and src[i - 2:i + 1] == "a-z":
+            out.append("zA-Z")
+            continue
+        out.append(f"[{c.lower()}{c.upper()}]" if c.isalpha() and not in_class else c)
+    return "".join(out)
+
+
+def _words(value: str) -> list[str]:
+    return [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A question's possible answers and how likely each cause makes each of them."""
+    answers: tuple[Any, ...]  # feature values, or the signs kind's full new hint values
+    likelihood: Callable[[str], list[float]]  # cause id -> P(answer | cause), one per answer
+
+
+class Kind:
+    """What every hint of one type shares; a subclass per type in hints.yaml."""
+    name: ClassVar[str]
+
+    def check(self, hint: Hint, value: Any) -> Any:
+        """The value in its canonical form, or HintError naming the hint."""
+        raise NotImplementedError
+
+    def feature(self, hint: Hint, value: Any) -> Feature:
+        """The discrete feature value a canonical hint value stands for."""
+        raise NotImplementedError
+
+    def value_schema(self, hint: Hint) -> dict:
+        raise NotImplementedError
+
+    def schema(self, hint: Hint) -> dict:
+        """The OpenAPI schema of what `check` takes, "unknown" and null included."""
+        return self.value_schema(hint)
+
+    def label(self, hint: Hint, feature: Feature) -> str:
+        return hint.labels.get(feature) or f"{hint.key} = {feature}"
+
+    # --- as evidence ---------------------------------------------------------------
+
+    def likelihood(self, hint: Hint, cause: Cause, feature: Feature) -> float:
+        """P(feature | cause)."""
+        return float(cause.likelihood[hint.key][feature])
+
+    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, from_text: bool) -> list[tuple[float, str]]:
+        """Lines for the cause's "why", each with its weight (how far it moved the cause)."""
+        factor = cause.likelihood[hint.key][feature] / hint.base[feature]
+        if 1 / NOTEWORTHY < factor < NOTEWORTHY:
+            return []
+        reason = cause.why.get(hint.key) or hint.why
+        origin = " (read from the pasted text)" if from_text else ""
+        direction = "more" if factor > 1 else "less"
+        return [(abs(math.log(factor)),
+                 f"{self.label(hint, feature)}{origin}: {direction} likely ×{factor:.2g}. {reason}")]
+
+    # --- as a question ---------------------------------------------------------------
+
+    def offer(self, kb: KB, hint: Hint, probs: Mapping[str, float], given: Any) -> Offer | None:
+        """The answers to offer, or None when this hint is not worth a question now."""
+        if given is not None:
+            return None  # already known
+        key = hint.key
+        return Offer(hint.values, lambda c: [kb.causes[c].likelihood[key][v] for v in hint.values])
+
+    def options(self, kb: KB, hint: Hint, offer: Offer, given: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+        """What a client sends back for each answer, and the label a person reads."""
+        options, labels = [], []
+        for fv in offer.answers:
+            opt = self.option_for(hint, fv)
+            if opt is None:
+                continue
+            options.append(opt)
+            labels.append(hint.labels.get(str(opt).lower() if isinstance(opt, bool) else str(opt))
+                          or hint.labels.get(fv) or str(opt))
+        return tuple(options), tuple(labels)
+
+    def option_for(self, hint: Hint, feature: Feature) -> Any:
+        """The answer value a client sends back for a feature value."""
+        for opt in hint.options:
+            if self.feature(hint, self.check(hint, opt)) == feature:
+                return opt
+        return None
+
+    def outcomes(self, hint: Hint, cause: Cause, options: tuple[Any, ...], given: Any) -> dict[Any, float]:
+        """How a person whose trouble is `cause` would answer: new feature value -> probability."""
+        return dict(cause.likelihood[hint.key])
+
+
+class BoolKind(Kind):
+    name = "bool"
+
+    def check(self, hint: Hint, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise HintError(hint.key, f"hint '{hint.key}' must be true or false, not {value!r}")
+
+    def feature(self, hint: Hint, value: Any) -> str:
+        return "true" if value else "false"
+
+    def value_schema(self, hint: Hint) -> dict:
+        return {"anyOf": [{"type": "boolean", "nullable": True},
+                          {"type": "string", "pattern": f"^(?:{_case_blind('true')}|{_case_blind('false')}|{UNKNOWN})$"}]}
+
+
+class EnumKind(Kind):
+    name = "enum"
+
+    def check(self, hint: Hint, value: Any) -> str:
         if not isinstance(value, str) or value not in hint.values:
-            raise HintError(key, f"hint '{key}' must be one of {', '.join(hint.values)}; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be one of {', '.join(hint.values)}; got {value!r}")
         return value
-    if hint.type == "region":
+
+    def feature(self, hint: Hint, value: Any) -> str:
+        return str(value)
+
+    def value_schema(self, hint: Hint) -> dict:
+        values: list[Any] = list(hint.values) + ([UNKNOWN] if UNKNOWN not in hint.values else [])
+        return {"type": "string", "nullable": True, "enum": values + [None]}
+
+
+class RegionKind(Kind):
+    name = "region"
+
+    def check(self, hint: Hint, value: Any) -> str:
         if not isinstance(value, str) or not value.isascii() or not REGION.fullmatch(value.strip(SPACE).lower()):
-            raise HintError(key, f"hint '{key}' must be an AWS region name like eu-west-1; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be an AWS region name like eu-west-1; got {value!r}")
         return value.strip(SPACE).lower()
-    if hint.type == "version":
+
+    def feature(self, hint: Hint, value: Any) -> str:
+        return region_class(hint, value)
+
+    def value_schema(self, hint: Hint) -> dict:
+        return {"type": "string", "nullable": True, "example": "eu-west-1",
+                "pattern": f"^(?:{UNKNOWN}|{_WS}{_case_blind(REGION_SRC)}{_WS})$"}
+
+
+class VersionKind(Kind):
+    name = "version"
+
+    def check(self, hint: Hint, value: Any) -> str:
         # a whole number is its own text; a float is not taken: 1.10 would arrive as 1.1
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             value = str(value)
         if not isinstance(value, str) or not VERSION.fullmatch(value.strip(SPACE)):
-            raise HintError(key, f"hint '{key}' must be a version like 1.5.7; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be a version like 1.5.7; got {value!r}")
         return value.strip(SPACE).lstrip("v")
-    if hint.type == "varlist":
+
+    def feature(self, hint: Hint, value: Any) -> str:
+        v = version_tuple(value)
+        for name, below in hint.buckets:
+            if below is None or v < version_tuple(str(below)):
+                return str(name)
+        return str(hint.buckets[-1][0])
+
+    def value_schema(self, hint: Hint) -> dict:
+        return {"anyOf": [{"type": "string", "nullable": True, "example": "1.5.7",
+                           "pattern": f"^(?:{UNKNOWN}|{_WS}{VERSION_SRC}{_WS})$"},
+                          {"type": "integer", "minimum": 0}]}
+
+
+class VarlistKind(Kind):
+    name = "varlist"
+
+    def check(self, hint: Hint, value: Any) -> list[str]:
         if isinstance(value, str):
-            value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
+            value = _words(value)
         if isinstance(value, tuple):
             value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.fullmatch(v) for v in value):
-            raise HintError(key, f"hint '{key}' must be a list of AWS_* variable names; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be a list of AWS_* variable names; got {value!r}")
         return sorted(set(value))
-    if hint.type == "signs":
+
+    def feature(self, hint: Hint, value: Any) -> str:
+        names = set(value)
+        if {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & names:
+            return "keys"
+        if "AWS_PROFILE" in names or "AWS_DEFAULT_PROFILE" in names:
+            return "profile"
+        return "none"
+
+    def value_schema(self, hint: Hint) -> dict:
+        return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^{ENV_NAME_SRC}$"}},
+                          {"type": "string", "description": "the names separated by commas or spaces",
+                           "pattern": f"^(?:{UNKNOWN}|{_SEP}*(?:{ENV_NAME_SRC}(?:{_SEP}+{ENV_NAME_SRC})*)?{_SEP}*)$"}]}
+
+
+class SkewKind(Kind):
+    name = "skew"
+
+    def check(self, hint: Hint, value: Any) -> float | int:
+        if isinstance(value, str) and NUMBER.fullmatch(value.strip(SPACE)):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 10**9:
+            raise HintError(hint.key, f"hint '{hint.key}' must be a number of seconds; got {value!r}")
+        return value
+
+    def feature(self, hint: Hint, value: Any) -> str:
+        return "off" if abs(float(value)) >= hint.threshold else "in-sync"
+
+    def value_schema(self, hint: Hint) -> dict:
+        return {"anyOf": [{"type": "number", "nullable": True, "minimum": -1e9, "maximum": 1e9},
+                          {"type": "string", "pattern": f"^(?:{UNKNOWN}|{_WS}{NUMBER_SRC}{_WS})$"}]}
+
+
+class SignsKind(Kind):
+    """The differential question: which of the leading causes' telltale signs a person sees.
+
+    Its value is the list of answers so far: a cause id for a sign said to match,
+    `!id` for one said not to. A person recognises their own cause's sign with
+    probability `hit`, mistakes another's with `false_hit`, and misses their own
+    with `miss` (all from hints.yaml), so no answer is taken as certain.
+    """
+    name = "signs"
+
+    def check(self, hint: Hint, value: Any) -> list[str]:
         if isinstance(value, str):
-            value = [v for v in re.split(r"[,\s]+", value, flags=re.ASCII) if v]
+            value = _words(value)
         if isinstance(value, tuple):
             value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and v.lstrip("!") in hint.values for v in value):
-            raise HintError(key, f"hint '{key}' must be a list of cause ids (matching signs) or '!<id>' (signs that do not match); got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be a list of cause ids (matching signs) or '!<id>' "
+                                      f"(signs that do not match); got {value!r}")
         # A sign said to match counts once; one said not to match counts once per
-        # offer (ask.sign_answers may offer it again), never more.
+        # offer (it may be offered again), never more.
         seen: Counter = Counter()
         out = []
         for v in value:
@@ -97,16 +311,104 @@ def check_value(hint: Hint, value):
             if seen[v] <= (hint.offers if v.startswith("!") else 1):
                 out.append(v)
         return out
-    if hint.type == "skew":
-        if isinstance(value, str) and NUMBER.fullmatch(value.strip(SPACE)):
-            value = float(value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 10**9:
-            raise HintError(key, f"hint '{key}' must be a number of seconds; got {value!r}")
-        return value
-    raise HintError(key, f"hint '{key}' has an unknown type")
+
+    def feature(self, hint: Hint, value: Any) -> tuple[str, ...]:
+        return tuple(value)
+
+    def value_schema(self, hint: Hint) -> dict:
+        ids = "(?:" + "|".join(re.escape(v) for v in hint.values) + ")"
+        return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^!*{ids}$"}},
+                          {"type": "string", "description": "the ids separated by commas or spaces",
+                           "pattern": f"^(?:{UNKNOWN}|{_SEP}*(?:!*{ids}(?:{_SEP}+!*{ids})*)?{_SEP}*)$"}]}
+
+    def likelihood(self, hint: Hint, cause: Cause, feature: Feature) -> float:
+        return sign_likelihood(hint, cause.id, feature)
+
+    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, from_text: bool) -> list[tuple[float, str]]:
+        if cause.id in feature:
+            return [(3.0, f"You said its sign matches: \"{cause.sign}\"")]
+        n = feature.count("!" + cause.id)
+        if not n:
+            return []
+        times = f" ({'twice' if n == 2 else f'{n} times'})" if n > 1 else ""
+        return [(2.0, f"You said its sign does not match{times}: \"{cause.sign}\"")]
+
+    def offer(self, kb: KB, hint: Hint, probs: Mapping[str, float], given: Any) -> Offer | None:
+        before = tuple(given or ())
+        answers = sign_answers(hint, probs, before)
+        if not answers:
+            return None
+
+        def likelihood(c: str) -> list[float]:
+            # P(answer | cause), the ranking's own likelihoods made a distribution over this offer
+            row = [sign_likelihood(hint, c, a[len(before):]) for a in answers]
+            total = sum(row)
+            return [x / total for x in row]
+        return Offer(tuple(answers), likelihood)
+
+    def options(self, kb: KB, hint: Hint, offer: Offer, given: Any) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+        seen = rejections(tuple(given or ()))
+        labels = [("(Checked once before; look again.) " if seen.get(a[-1]) else "") + kb.causes[a[-1]].sign
+                  for a in offer.answers[:-1]] + ["None of these"]
+        return offer.answers, tuple(labels)
+
+    def outcomes(self, hint: Hint, cause: Cause, options: tuple[Any, ...], given: Any) -> dict[Any, float]:
+        before = tuple(given or ())
+        row = [sign_likelihood(hint, cause.id, tuple(o)[len(before):]) for o in options]
+        total = sum(row)
+        return {tuple(o): x / total for o, x in zip(options, row)}
 
 
-def check_hints(kb: KB, hints) -> dict:
+def sign_likelihood(hint: Hint, cid: str, answers: tuple[str, ...]) -> float:
+    """P(these answers to the differential question | cid): each answer on its own."""
+    p = 1.0
+    for a in answers:
+        if a.startswith("!"):
+            p *= hint.miss if a[1:] == cid else 1.0 - hint.false_hit
+        else:
+            p *= hint.hit if a == cid else hint.false_hit
+    return p
+
+
+def sign_answers(hint: Hint, probs: Mapping[str, float], given: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The differential question's possible answers, as the full new hint value each.
+
+    A sign said to match is not offered again. A sign said not to match may come
+    back (up to hint.offers times in all) once the other leads have fallen below
+    it: a check skipped or misread the first time otherwise sinks its cause for
+    good, and a second look is what a colleague would ask for.
+    """
+    picked = {a for a in given if not a.startswith("!")}
+    offered = rejections(given)
+    shown = [c for c, _ in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0]))
+             if c not in picked and offered.get(c, 0) < hint.offers][: hint.shown]
+    if len(shown) < 2:
+        return []
+    return [given + (c,) for c in shown] + [given + tuple("!" + c for c in shown)]
+
+
+def rejections(given: tuple[str, ...]) -> Counter:
+    """How many times each cause's sign was said not to match."""
+    return Counter(a[1:] for a in given if a.startswith("!"))
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (BoolKind(), EnumKind(), RegionKind(), VersionKind(), VarlistKind(),
+                                               SkewKind(), SignsKind())}
+
+
+def kind(hint: Hint) -> Kind:
+    return KINDS[hint.type]
+
+
+def check_value(hint: Hint, value: Any) -> Any:
+    return kind(hint).check(hint, value)
+
+
+def feature_value(hint: Hint, value: Any) -> Feature:
+    return kind(hint).feature(hint, value)
+
+
+def check_hints(kb: KB, hints: Any) -> dict[str, Any]:
     """Every hint checked; unknown keys and values outside their domain refused."""
     if hints is None:
         return {}
@@ -129,39 +431,3 @@ def region_class(hint: Hint, region: str) -> str:
     if region.startswith("cn-"):
         return "china"
     return "opt-in" if region in hint.opt_in else "standard"
-
-
-def feature_value(hint: Hint, value) -> str:
-    """The discrete feature value a canonical hint value stands for."""
-    if hint.type == "bool":
-        return "true" if value else "false"
-    if hint.type == "enum":
-        return value
-    if hint.type == "region":
-        return region_class(hint, value)
-    if hint.type == "version":
-        v = version_tuple(value)
-        for name, below in hint.buckets:
-            if below is None or v < version_tuple(str(below)):
-                return name
-        return hint.buckets[-1][0]
-    if hint.type == "varlist":
-        names = set(value)
-        if {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & names:
-            return "keys"
-        if "AWS_PROFILE" in names or "AWS_DEFAULT_PROFILE" in names:
-            return "profile"
-        return "none"
-    if hint.type == "skew":
-        return "off" if abs(float(value)) >= hint.threshold else "in-sync"
-    if hint.type == "signs":
-        return tuple(value)
-    raise ValueError(hint.type)
-
-
-def option_for(hint: Hint, feature: str):
-    """The answer value a client sends back for a feature value (question options)."""
-    for opt in hint.options:
-        if feature_value(hint, check_value(hint, opt)) == feature:
-            return opt
-    return None

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from ..ask import STOP_AT, next_question
 from ..diagnose import Doctor
 from ..redact import Redaction
-from ..rank import log_posterior, normalise, sign_likelihood
+from ..hints import kind
+from ..rank import log_posterior, softmax
 
 
 @dataclass
@@ -55,20 +56,14 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
                 asked = 0
                 while True:
                     scores = log_posterior(kb, priors, features, [])
-                    q = next_question(kb, scores, set(features), set(), features.get("signs", ()))
+                    q = next_question(kb, scores, features, set())
                     if q is None:
                         break
                     asked += 1
                     hint = kb.hints[q.hint]
-                    if hint.type == "signs":
-                        given = features.get("signs", ())
-                        row = [sign_likelihood(hint, cid, tuple(o)[len(given):]) for o in q.options]
-                        total = sum(row)
-                        pick = _draw(rng, {i: x / total for i, x in enumerate(row)})
-                        features["signs"] = tuple(q.options[pick])
-                    else:
-                        features[q.hint] = _draw(rng, kb.causes[cid].likelihood[q.hint])
-                probs = normalise(log_posterior(kb, priors, features, []))
+                    outcomes = kind(hint).outcomes(hint, kb.causes[cid], q.options, features.get(q.hint))
+                    features[q.hint] = _draw(rng, outcomes)
+                probs = softmax(log_posterior(kb, priors, features, []))
                 leader = max(probs, key=probs.get)
                 asked_total += asked
                 right += leader == cid

@@ -6,7 +6,6 @@ cannot drift from what the server answers or accepts.
 """
 from __future__ import annotations
 
-import re
 import types
 import typing
 from collections.abc import Mapping
@@ -15,58 +14,8 @@ from typing import Any, Union
 
 from .. import __version__
 from ..diagnosis import Diagnosis, json_name
+from ..hints import kind
 from ..knowledge import KB
-
-
-# What every hint also takes: null or "unknown", an explicit "I don't know"
-# (diagnose() then neither asks for it again nor counts it as evidence).
-IDK = "unknown"
-# hints.py strips exactly these around a value; ECMA's \s would promise more
-WS = "[ \\t\\r\\n\\f\\v]*"
-ENV_NAME = "AWS_[A-Z0-9_]{1,64}"
-
-
-def _ci(word: str) -> str:
-    """`word` as a case-blind regex (ECMA regexes have no inline (?i))."""
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
-
-
-def _hint_schema(h) -> dict:
-    # The server also takes what a web form or a shell sends ("true",
-    # " EU-West-1 ", "AWS_A,AWS_B", "30"), and hints.py checks with these same
-    # patterns, so the document says exactly what is taken: schemathesis checks
-    # both ways (a value allowed here is answered, one refused here is a 400).
-    if h.type == "bool":
-        return {"anyOf": [{"type": "boolean", "nullable": True},
-                          {"type": "string", "pattern": f"^(?:{_ci('true')}|{_ci('false')}|{IDK})$"}]}
-    if h.type == "enum":
-        values = list(h.values) + ([IDK] if IDK not in h.values else [])
-        return {"type": "string", "nullable": True, "enum": values + [None]}
-    if h.type == "region":
-        region = (f"(?:{_ci('us-gov')}|{_ci('us-iso')}[a-zA-Z]?|{_ci('cn')}|[a-zA-Z]{{2}})"
-                  r"-[a-zA-Z]+(?:-[a-zA-Z]+)?-[0-9]{1,2}")
-        return {"type": "string", "nullable": True, "pattern": f"^(?:{IDK}|{WS}{region}{WS})$", "example": "eu-west-1"}
-    if h.type == "version":
-        version = r"v?[0-9]+(?:\.[0-9]+)?(?:\.[0-9]+)?(?:[-+.][0-9A-Za-z.-]+)?"
-        return {"anyOf": [{"type": "string", "nullable": True, "pattern": f"^(?:{IDK}|{WS}{version}{WS})$", "example": "1.5.7"},
-                          # a whole number is its text; no floats, where 1.10 would arrive as 1.1
-                          {"type": "integer", "minimum": 0}]}
-    if h.type == "varlist":
-        sep = "[, \\t\\r\\n\\f\\v]"
-        return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^{ENV_NAME}$"}},
-                          {"type": "string", "description": "the names separated by commas or spaces",
-                           "pattern": f"^(?:{IDK}|{sep}*(?:{ENV_NAME}(?:{sep}+{ENV_NAME})*)?{sep}*)$"}]}
-    if h.type == "signs":
-        # cause ids whose telltale sign the user sees; "!id" for one they do not
-        ids = "(?:" + "|".join(re.escape(v) for v in h.values) + ")"
-        sep = "[, \\t\\r\\n\\f\\v]"
-        return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^!*{ids}$"}},
-                          {"type": "string", "description": "the ids separated by commas or spaces",
-                           "pattern": f"^(?:{IDK}|{sep}*(?:!*{ids}(?:{sep}+!*{ids})*)?{sep}*)$"}]}
-    if h.type == "skew":
-        return {"anyOf": [{"type": "number", "nullable": True, "minimum": -1e9, "maximum": 1e9},
-                          {"type": "string", "pattern": f"^(?:{IDK}|{WS}[-+]?(?:[0-9]{{1,9}}(?:\\.[0-9]*)?|\\.[0-9]+){WS})$"}]}
-    return {}
 
 
 def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
@@ -132,7 +81,7 @@ def openapi_document(kb: KB) -> dict:
                       "allOf": [{"pattern": "^[^\\u0000]*$"}, {"pattern": "[^\\u0000 \\t\\r\\n\\f\\v]"}],
                       "description": "the pasted error text: not blank, no NUL, at most 64 KiB (UTF-8) in a body of at most 64 KiB"},
             "hints": {"type": "object", "nullable": True, "additionalProperties": False,
-                      "properties": {k: _hint_schema(h) for k, h in kb.hints.items()}},
+                      "properties": {k: kind(h).schema(h) for k, h in kb.hints.items()}},
             "unknown": {"type": "array", "items": {"type": "string", "enum": list(kb.hints)},
                         "description": "hints the user answered \"I don't know\": not asked again, no evidence added"},
         },
