@@ -18,9 +18,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
+from authdoctor.authoring.evaluate import load_cases  # noqa: E402
 from authdoctor.authoring.simulate import report_answer_effects, report_simulation, report_walk, simulate, walk_all  # noqa: E402
 from authdoctor.diagnose import Doctor  # noqa: E402
-from authdoctor.authoring.evaluate import load_cases  # noqa: E402
 
 
 def walk_report(doctor, path, label):

@@ -14,8 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
 from authdoctor import knowledge as kbmod  # noqa: E402
-from authdoctor.diagnose import Doctor  # noqa: E402
 from authdoctor.authoring.evaluate import load_cases  # noqa: E402
+from authdoctor.diagnose import Doctor  # noqa: E402
 
 
 def pct(xs, p):

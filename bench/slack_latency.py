@@ -65,8 +65,9 @@ def report(label: str, times: list[float]) -> None:
 
 
 def in_process(n: int) -> None:
-    from authdoctor.web import create_app
     import logging
+
+    from authdoctor.web import create_app
     logging.getLogger("authdoctor.access").disabled = True  # one log line per request would dominate
     client = create_app(test_config={"SLACK_SIGNING_SECRET": SECRET, "RATELIMIT_ENABLED": False}).test_client()
     print("in-process (Flask test client):")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -63,14 +64,14 @@ class Doctor:
             values[key], sources[key] = value, "user"
         features = {k: feature_value(kb.hints[k], v) for k, v in values.items()}
         hints_used = MappingProxyType({k: HintUse(_frozen(v), sources[k], features[k]) for k, v in values.items()})
-        answer_id = self._answer_id(red.text, values, skipped)
-        common = dict(hints_used=hints_used, markers=tuple(found.markers), redacted=red.kinds,
-                      rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None,
-                      kb_version=kb.version, answer_id=answer_id, paste=red)
+        unrecognized = Diagnosis(
+            recognized=False, error_code=None, stage="unknown", variant=None, title=None, summary_html=None,
+            causes=(), question=None, hints_used=hints_used, markers=tuple(found.markers), redacted=red.kinds,
+            rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None, closest=(),
+            kb_version=kb.version, answer_id=self._answer_id(red.text, values, skipped), paste=red)
         if best is None or variant is None:
             closest = tuple(Closest(code, s) for code, s in self.matcher.closest(red.text))
-            return Diagnosis(recognized=False, error_code=None, stage="unknown", variant=None, title=None,
-                             summary_html=None, causes=(), question=None, closest=closest, **common)
+            return replace(unrecognized, closest=closest)
         error = kb.errors[variant.error_id]
         priors, _ = priors_for(error, variant)
         scores = log_posterior(kb, priors, features, found.markers)  # once: ranking and question share it
@@ -78,11 +79,10 @@ class Doctor:
         causes = tuple(self._cause(r) for r in ranked[:MAX_CAUSES]
                        if r.probability >= MIN_PROBABILITY or r is ranked[0])
         question = next_question(kb, scores, values, skipped)
-        return Diagnosis(
-            recognized=True, error_code=error.id, stage=found.stage or variant.stage,
+        return replace(
+            unrecognized, recognized=True, error_code=error.id, stage=found.stage or variant.stage,
             variant=VariantMatch(variant.id, round(best.variant_score or best.score, 1), variant.versions),
-            title=error.title, summary_html=error.summary_html, causes=causes, question=question,
-            closest=(), **common)
+            title=error.title, summary_html=error.summary_html, causes=causes, question=question)
 
     def _cause(self, r: Ranked) -> RankedCause:
         c = self.kb.causes[r.id]
@@ -92,7 +92,7 @@ class Doctor:
             fix=tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands)) for f in c.fixes),
             docs=tuple(c.docs))
 
-    def _answer_id(self, text: str, values: dict, skipped: set) -> str:
+    def _answer_id(self, text: str, values: Mapping[str, Any], skipped: set[str]) -> str:
         blob = json.dumps([self.kb.version, text, sorted((k, str(v)) for k, v in values.items()), sorted(skipped)])
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

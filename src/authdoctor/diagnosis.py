@@ -9,7 +9,7 @@ of JSON (`json: None`), or add JSON Schema words (`schema`, `enum`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import Field, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .ask import Question
@@ -89,14 +89,16 @@ class Diagnosis:
     def top(self) -> RankedCause | None:
         return self.causes[0] if self.causes else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The API's answer: plain dicts, lists and scalars."""
-        return plain(self)
+        out: dict[str, Any] = plain(self)
+        return out
 
 
-def json_name(f) -> str | None:
+def json_name(f: Field[Any]) -> str | None:
     """The JSON key of a dataclass field (None: not in JSON)."""
-    return f.metadata.get("json", f.name)
+    name: str | None = f.metadata.get("json", f.name)
+    return name
 
 
 def plain(obj: Any) -> Any:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .hints import region_class
 from .knowledge import KB, Variant
 from .redact import Redaction
 
-_REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|gov-east)-\d)(?![a-z0-9-])")
+_REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
+                     r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|gov-east)-\d)(?![a-z0-9-])")
 _PARTITION = [
     (re.compile(r"arn:aws-us-gov:|amazonaws-us-gov|\.us-gov-"), "us-gov-west-1"),
     (re.compile(r"arn:aws-cn:|amazonaws\.com\.cn"), "cn-north-1"),
@@ -35,23 +37,26 @@ _SOURCE_METHOD = [
 ]
 _STAGES = [
     (re.compile(r"error refreshing state|error: refreshing state", re.I), "state-refresh"),
-    (re.compile(r"initializing the backend|backend ['\"]?s3|s3 backend|error loading state|failed to (?:save|persist|upload) state|error acquiring the state lock|error inspecting states", re.I), "backend"),
+    (re.compile(r"initializing the backend|backend ['\"]?s3|s3 backend|error loading state|failed to (?:save|persist|upload) state"
+                r"|error acquiring the state lock|error inspecting states", re.I), "backend"),
     (re.compile(r"configuring terraform aws provider|with provider\[|provider\.aws:|in provider \"aws\"", re.I), "provider"),
-    (re.compile(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
+    (re.compile(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b"
+                r"|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
 ]
 
 
 @dataclass
 class Extracted:
-    hints: dict = field(default_factory=dict)  # key -> canonical value
-    sources: dict = field(default_factory=dict)  # key -> "text" | "variant"
-    markers: list = field(default_factory=list)
+    """What the text told, filled in as it is read."""
+    hints: dict[str, Any] = field(default_factory=dict)  # key -> canonical value
+    sources: dict[str, str] = field(default_factory=dict)  # key -> "text" | "variant"
+    markers: list[str] = field(default_factory=list)
     stage: str | None = None
 
 
 def _stamp(s: str) -> datetime | None:
     try:
-        return datetime.strptime(s, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(s, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         try:
             return datetime.fromisoformat(s.replace("Z", "+00:00"))
@@ -94,17 +99,17 @@ def _region(kb: KB, text: str) -> str | None:
         return None
     hint = kb.hints.get("region")
     if hint is None:
-        return found[0]
+        return str(found[0])
     # the most telling region wins: a partition or an opt-in region over a standard one
     order = {"govcloud": 0, "china": 0, "opt-in": 1, "standard": 2}
-    return min(found, key=lambda r: order[region_class(hint, r)])
+    return str(min(found, key=lambda r: order[region_class(hint, r)]))
 
 
 def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
     text = red.text
     out = Extracted()
 
-    def put(key, value, source="text"):
+    def put(key: str, value: Any, source: str = "text") -> None:
         if key in kb.hints and key not in out.hints and value is not None:
             out.hints[key] = value
             out.sources[key] = source

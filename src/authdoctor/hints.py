@@ -97,6 +97,8 @@ class Offer:
 class Kind:
     """What every hint of one type shares; a subclass per type in hints.yaml."""
     name: ClassVar[str]
+    many: ClassVar[bool] = False  # its value is a list, typed comma-joined in forms and links
+    repeats: ClassVar[bool] = False  # its question may be asked again, the answers accumulating
 
     def check(self, hint: Hint, value: Any) -> Any:
         """The value in its canonical form, or HintError naming the hint."""
@@ -106,10 +108,10 @@ class Kind:
         """The discrete feature value a canonical hint value stands for."""
         raise NotImplementedError
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         raise NotImplementedError
 
-    def schema(self, hint: Hint) -> dict:
+    def schema(self, hint: Hint) -> dict[str, Any]:
         """The OpenAPI schema of what `check` takes, "unknown" and null included."""
         return self.value_schema(hint)
 
@@ -179,7 +181,7 @@ class BoolKind(Kind):
     def feature(self, hint: Hint, value: Any) -> str:
         return "true" if value else "false"
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         return {"anyOf": [{"type": "boolean", "nullable": True},
                           {"type": "string", "pattern": f"^(?:{_case_blind('true')}|{_case_blind('false')}|{UNKNOWN})$"}]}
 
@@ -195,7 +197,7 @@ class EnumKind(Kind):
     def feature(self, hint: Hint, value: Any) -> str:
         return str(value)
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         values: list[Any] = list(hint.values) + ([UNKNOWN] if UNKNOWN not in hint.values else [])
         return {"type": "string", "nullable": True, "enum": values + [None]}
 
@@ -211,7 +213,7 @@ class RegionKind(Kind):
     def feature(self, hint: Hint, value: Any) -> str:
         return region_class(hint, value)
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         return {"type": "string", "nullable": True, "example": "eu-west-1",
                 "pattern": f"^(?:{UNKNOWN}|{_WS}{_case_blind(REGION_SRC)}{_WS})$"}
 
@@ -234,7 +236,7 @@ class VersionKind(Kind):
                 return str(name)
         return str(hint.buckets[-1][0])
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         return {"anyOf": [{"type": "string", "nullable": True, "example": "1.5.7",
                            "pattern": f"^(?:{UNKNOWN}|{_WS}{VERSION_SRC}{_WS})$"},
                           {"type": "integer", "minimum": 0}]}
@@ -242,6 +244,7 @@ class VersionKind(Kind):
 
 class VarlistKind(Kind):
     name = "varlist"
+    many = True
 
     def check(self, hint: Hint, value: Any) -> list[str]:
         if isinstance(value, str):
@@ -260,7 +263,7 @@ class VarlistKind(Kind):
             return "profile"
         return "none"
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^{ENV_NAME_SRC}$"}},
                           {"type": "string", "description": "the names separated by commas or spaces",
                            "pattern": f"^(?:{UNKNOWN}|{_SEP}*(?:{ENV_NAME_SRC}(?:{_SEP}+{ENV_NAME_SRC})*)?{_SEP}*)$"}]}
@@ -279,7 +282,7 @@ class SkewKind(Kind):
     def feature(self, hint: Hint, value: Any) -> str:
         return "off" if abs(float(value)) >= hint.threshold else "in-sync"
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         return {"anyOf": [{"type": "number", "nullable": True, "minimum": -1e9, "maximum": 1e9},
                           {"type": "string", "pattern": f"^(?:{UNKNOWN}|{_WS}{NUMBER_SRC}{_WS})$"}]}
 
@@ -293,6 +296,8 @@ class SignsKind(Kind):
     with `miss` (all from hints.yaml), so no answer is taken as certain.
     """
     name = "signs"
+    many = True
+    repeats = True
 
     def check(self, hint: Hint, value: Any) -> list[str]:
         if isinstance(value, str):
@@ -304,7 +309,7 @@ class SignsKind(Kind):
                                       f"(signs that do not match); got {value!r}")
         # A sign said to match counts once; one said not to match counts once per
         # offer (it may be offered again), never more.
-        seen: Counter = Counter()
+        seen: Counter[str] = Counter()
         out = []
         for v in value:
             seen[v] += 1
@@ -315,7 +320,7 @@ class SignsKind(Kind):
     def feature(self, hint: Hint, value: Any) -> tuple[str, ...]:
         return tuple(value)
 
-    def value_schema(self, hint: Hint) -> dict:
+    def value_schema(self, hint: Hint) -> dict[str, Any]:
         ids = "(?:" + "|".join(re.escape(v) for v in hint.values) + ")"
         return {"anyOf": [{"type": "array", "nullable": True, "items": {"type": "string", "pattern": f"^!*{ids}$"}},
                           {"type": "string", "description": "the ids separated by commas or spaces",
@@ -387,7 +392,7 @@ def sign_answers(hint: Hint, probs: Mapping[str, float], given: tuple[str, ...])
     return [given + (c,) for c in shown] + [given + tuple("!" + c for c in shown)]
 
 
-def rejections(given: tuple[str, ...]) -> Counter:
+def rejections(given: tuple[str, ...]) -> Counter[str]:
     """How many times each cause's sign was said not to match."""
     return Counter(a[1:] for a in given if a.startswith("!"))
 

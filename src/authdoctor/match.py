@@ -48,7 +48,7 @@ def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
     text = " ".join(lines)
     if len(text) <= _WINDOW_CHARS:
         return text
-    keep = set()
+    keep: set[int] = set()
     for i, line in enumerate(lines):
         if any(a in line for a in anchors) or any(w in line for w in _ERRORISH):
             keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
@@ -57,7 +57,7 @@ def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
     focused = " ".join(picked)
     if len(focused) > 4 * _WINDOW_CHARS:
         anchored = [i for i, line in enumerate(lines) if any(a in line for a in anchors)]
-        window = set()
+        window: set[int] = set()
         for i in anchored[:20]:
             window.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
         focused = " ".join(lines[i] for i in sorted(window)) or focused[: 4 * _WINDOW_CHARS]

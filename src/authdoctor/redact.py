@@ -59,7 +59,7 @@ _PEM_LABEL = r"(?:[ A-Z0-9_]|-(?!-)){0,100}"
 _PEM_BEGIN = r"-----BEGIN" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
 _PEM_END = r"-----END" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
 
-_RULES: list[tuple[str, re.Pattern, int]] = [
+_RULES: list[tuple[str, re.Pattern[str], int]] = [
     # (kind, pattern, group to mask) -- order matters: the most specific first,
     # so a token pasted as GITHUB_TOKEN=ghp_... is named for what it is
     ("private-key", re.compile(_PEM_BEGIN + r"[\s\S]{0,20000}?" + _PEM_END), 0),
@@ -137,12 +137,13 @@ def redact(text: str) -> Redaction:
         if kind not in kinds:
             kinds.append(kind)
 
-    def apply(kind: str, pattern: re.Pattern, group: int, text: str) -> str:
-        def repl(m: re.Match) -> str:
+    def apply(kind: str, pattern: re.Pattern[str], group: int, text: str) -> str:
+        def repl(m: re.Match[str]) -> str:
             nonlocal prefix
-            value = m.group(group)
+            value: str = m.group(group)
+            whole: str = m.group(0)
             if "REDACTED" in value:
-                return m.group(0)
+                return whole
             found = _token_kind(text, m.start()) if kind == "token" else kind
             if found == "aws-access-key-id":
                 p = value[:4]
@@ -151,7 +152,6 @@ def redact(text: str) -> Redaction:
             note(found)
             start, end = m.span(group)
             s0 = m.start(0)
-            whole = m.group(0)
             return whole[: start - s0] + _placeholder(found, value) + whole[end - s0:]
 
         return pattern.sub(repl, text)
@@ -159,8 +159,8 @@ def redact(text: str) -> Redaction:
     for kind, pattern, group in _RULES:
         text = apply(kind, pattern, group, text)
 
-    def bare(m: re.Match) -> str:
-        value = m.group(1)
+    def bare(m: re.Match[str]) -> str:
+        value: str = m.group(1)
         if not _looks_like_secret(value):
             return value
         note("aws-secret-access-key")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from ..ask import STOP_AT, next_question
 from ..diagnose import Doctor
-from ..redact import Redaction
 from ..hints import kind
 from ..rank import log_posterior, softmax
+from ..redact import Redaction
 
 
 @dataclass
@@ -64,7 +64,7 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
                     outcomes = kind(hint).outcomes(hint, kb.causes[cid], q.options, features.get(q.hint))
                     features[q.hint] = _draw(rng, outcomes)
                 probs = softmax(log_posterior(kb, priors, features, []))
-                leader = max(probs, key=probs.get)
+                leader = max(probs, key=lambda c: probs[c])
                 asked_total += asked
                 right += leader == cid
             per_cause[cid] = (asked_total / trials, right / trials)

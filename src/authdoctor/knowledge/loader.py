@@ -10,15 +10,17 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from .. import config
 from . import yamlread
 from .markdown import render_markdown
-from .model import (CODE_PATTERN, HINT_TYPES, ID_PATTERN, STAGES, KB, Cause, ErrorCode, Fix, Hint, KBError,
-                    Marker, Variant)
-from .yamlread import Problem
+from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Variant
+from .yamlread import Problem, YamlPath
+
 
 class Reader:
     """Collects problems for one file, naming entry and field."""
@@ -28,12 +30,12 @@ class Reader:
         self.doc = doc
         self.problems = problems
 
-    def bad(self, code: str, path: tuple, message: str) -> None:
+    def bad(self, code: str, path: YamlPath, message: str) -> None:
         line = self.doc.line(*path) if self.doc else 1
         where = ".".join(str(p) for p in path)
         self.problems.append(Problem(code, self.rel, line, 1, f"{where}: {message}" if where else message))
 
-    def text(self, obj, path, required=True) -> str:
+    def text(self, obj: Any, path: YamlPath, required: bool = True) -> str:
         value = _get(obj, path[-1])
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -44,7 +46,7 @@ class Reader:
             return ""
         return value
 
-    def mapping(self, obj, path, required=True) -> dict:
+    def mapping(self, obj: Any, path: YamlPath, required: bool = True) -> dict[Any, Any]:
         value = _get(obj, path[-1])
         if value is None:
             if required:
@@ -55,7 +57,7 @@ class Reader:
             return {}
         return value
 
-    def seq(self, obj, path, required=True) -> list:
+    def seq(self, obj: Any, path: YamlPath, required: bool = True) -> list[Any]:
         value = _get(obj, path[-1])
         if value is None:
             if required:
@@ -66,7 +68,7 @@ class Reader:
             return []
         return value
 
-    def number(self, value, path, *, low=0.0, high=math.inf, sourced=True) -> float:
+    def number(self, value: Any, path: YamlPath, *, low: float = 0.0, high: float = math.inf, sourced: bool = True) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.bad("KB006", path, f"must be a number, not {value!r}")
             return 1.0
@@ -76,18 +78,18 @@ class Reader:
             self.bad("KB010", path, "a number needs a trailing '# comment' naming its source")
         return float(value)
 
-    def only(self, obj, path, allowed: set) -> None:
+    def only(self, obj: Any, path: YamlPath, allowed: set[str]) -> None:
         if isinstance(obj, dict):
             for key in obj:
                 if key not in allowed:
                     self.bad("KB008", path + (key,), f"unknown field; allowed: {', '.join(sorted(allowed))}")
 
 
-def _get(obj, key):
+def _get(obj: Any, key: Any) -> Any:
     return obj.get(key) if isinstance(obj, dict) else None
 
 
-def value_key(k) -> str:
+def value_key(k: Any) -> str:
     return str(k).lower() if isinstance(k, bool) else str(k)
 
 
@@ -107,7 +109,7 @@ def read_file(path: Path, root: Path, problems: list[Problem]) -> tuple[yamlread
     return doc, reader
 
 
-def _load_cause_ids(root: Path, problems) -> tuple[str, ...]:
+def _load_cause_ids(root: Path, problems: list[Problem]) -> tuple[str, ...]:
     doc, r = read_file(root / "cause-ids.yaml", root, problems)
     if doc is None:
         return ()
@@ -118,7 +120,7 @@ def _load_cause_ids(root: Path, problems) -> tuple[str, ...]:
     return tuple(x for x in ids if isinstance(x, str))
 
 
-def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
+def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] = ()) -> dict[str, Hint]:
     doc, r = read_file(root / "hints.yaml", root, problems)
     if doc is None:
         return {}
@@ -187,7 +189,7 @@ def _load_hints(root: Path, problems, cause_ids=()) -> dict[str, Hint]:
     return hints
 
 
-def _load_markers(root: Path, problems) -> dict[str, Marker]:
+def _load_markers(root: Path, problems: list[Problem]) -> dict[str, Marker]:
     doc, r = read_file(root / "markers.yaml", root, problems)
     if doc is None:
         return {}
@@ -216,7 +218,7 @@ def _load_markers(root: Path, problems) -> dict[str, Marker]:
     return out
 
 
-def _load_fixes(r: Reader, data, p) -> tuple[Fix, ...]:
+def _load_fixes(r: Reader, data: Any, p: YamlPath) -> tuple[Fix, ...]:
     fixes = []
     raw = r.seq(data, p)
     if isinstance(data, dict) and "fixes" in data and not raw:
@@ -239,8 +241,8 @@ def _load_fixes(r: Reader, data, p) -> tuple[Fix, ...]:
     return tuple(fixes)
 
 
-def _ratio_table(r: Reader, raw, p, hints: dict[str, Hint]) -> dict:
-    out = {}
+def _ratio_table(r: Reader, raw: Any, p: YamlPath, hints: dict[str, Hint]) -> dict[str, Mapping[str, float]]:
+    out: dict[str, Mapping[str, float]] = {}
     for feat, table in (raw or {}).items():
         fp = p + (feat,)
         hint = hints.get(feat)
@@ -262,12 +264,12 @@ def _ratio_table(r: Reader, raw, p, hints: dict[str, Hint]) -> dict:
     return out
 
 
-def _likelihoods(evidence: dict, hints: dict[str, Hint]) -> dict:
+def _likelihoods(evidence: Mapping[str, Mapping[str, float]], hints: dict[str, Hint]) -> dict[str, Mapping[str, float]]:
     """P(value | cause) from the ratios: base rate x ratio, renormalised."""
-    out = {}
+    out: dict[str, Mapping[str, float]] = {}
     for key, hint in hints.items():
         if hint.type == "signs":
-            continue  # its likelihood depends on which signs were offered: rank.py computes it
+            continue  # its likelihood depends on which signs were offered: its kind computes it
         row = evidence.get(key, {})
         weights = {}
         for v in hint.values:
@@ -280,7 +282,8 @@ def _likelihoods(evidence: dict, hints: dict[str, Hint]) -> dict:
     return out
 
 
-def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | None:
+def _load_cause(path: Path, root: Path, hints: dict[str, Hint], markers: dict[str, Marker],
+                problems: list[Problem]) -> Cause | None:
     doc, r = read_file(path, root, problems)
     if doc is None:
         return None
@@ -320,7 +323,7 @@ def _load_cause(path: Path, root: Path, hints, markers, problems) -> Cause | Non
     )
 
 
-def _priors(r: Reader, raw, p, cause_ids) -> tuple[dict, dict]:
+def _priors(r: Reader, raw: Any, p: YamlPath, cause_ids: tuple[str, ...]) -> tuple[dict[str, float], dict[str, str]]:
     priors, sources = {}, {}
     for cid, w in (raw or {}).items():
         if cid not in cause_ids:
@@ -331,7 +334,8 @@ def _priors(r: Reader, raw, p, cause_ids) -> tuple[dict, dict]:
     return priors, sources
 
 
-def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode | None:
+def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple[str, ...],
+                problems: list[Problem]) -> ErrorCode | None:
     doc, r = read_file(path, root, problems)
     if doc is None:
         return None
@@ -398,7 +402,7 @@ def _load_error(path: Path, root: Path, hints, cause_ids, problems) -> ErrorCode
         not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)))
 
 
-def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
+def _build(path: str | os.PathLike[str]) -> tuple[KB | None, list[Problem]]:
     root = Path(path).resolve()
     problems: list[Problem] = []
     if not (root / "hints.yaml").is_file():
@@ -410,7 +414,7 @@ def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
         return None, problems
     markers = _load_markers(root, problems)
     for mname, m in markers.items():
-        for hk, hv in m.sets.items():
+        for hk in m.sets:
             if hk not in hints:
                 problems.append(Problem("KB016", "kb/markers.yaml", 1, 1, f"{mname}.sets: '{hk}' is not a hint"))
     causes = {}
@@ -459,14 +463,14 @@ def _build(path: str | os.PathLike) -> tuple[KB | None, list[Problem]]:
     return kb, []
 
 
-def check(path: str | os.PathLike | None = None) -> list[Problem]:
+def check(path: str | os.PathLike[str] | None = None) -> list[Problem]:
     """Every problem in the KB (empty list: it is sound)."""
     _, problems = _build(path or config.kb_path())
     return problems
 
 
-def load(path: str | os.PathLike | None = None) -> KB:
+def load(path: str | os.PathLike[str] | None = None) -> KB:
     kb, problems = _build(path or config.kb_path())
-    if problems:
+    if kb is None or problems:
         raise KBError(problems)
     return kb

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .yamlread import Problem
 
@@ -38,14 +40,14 @@ class Cause:
     summary: str
     summary_html: str
     # feature -> value -> likelihood ratio against the hint's base rate
-    evidence: MappingProxyType
-    markers: MappingProxyType
-    why: MappingProxyType
+    evidence: Mapping[str, Mapping[str, float]]
+    markers: Mapping[str, float]  # marker -> likelihood ratio
+    why: Mapping[str, str]  # hint or marker -> the sentence a why-line gives
     fixes: tuple[Fix, ...]
     docs: tuple[str, ...]
     sign: str = ""  # the telltale observation a person can check for this cause
     # feature -> value -> P(value | cause), derived at load
-    likelihood: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    likelihood: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ class Variant:
     text: str
     examples: tuple[str, ...]
     generic: bool
-    priors: MappingProxyType
-    prior_sources: MappingProxyType
-    implies: MappingProxyType
+    priors: Mapping[str, float]
+    prior_sources: Mapping[str, str]
+    implies: Mapping[str, Any]  # hint -> the value this shape of message implies
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ class ErrorCode:
     summary_html: str
     anchors: tuple[tuple[str, ...], ...]  # as written; each group's texts must all be present
     variants: tuple[Variant, ...]
-    priors: MappingProxyType
-    prior_sources: MappingProxyType
+    priors: Mapping[str, float]
+    prior_sources: Mapping[str, str]
     not_examples: tuple[str, ...]
 
 
@@ -81,14 +83,14 @@ class Hint:
     key: str
     type: str
     values: tuple[str, ...]  # feature values (classes for region/version/varlist/skew)
-    base: MappingProxyType
-    groups: MappingProxyType
+    base: Mapping[str, float]
+    groups: Mapping[str, tuple[str, ...]]
     question_text: str
     question_how: str
-    options: tuple  # what a client sends back, one per answer
-    labels: MappingProxyType
-    opt_in: frozenset = frozenset()
-    buckets: tuple = ()
+    options: tuple[Any, ...]  # what a client sends back, one per answer
+    labels: Mapping[str, str]
+    opt_in: frozenset[str] = frozenset()
+    buckets: tuple[tuple[str, Any], ...] = ()  # (name, below) for version hints
     threshold: float = 300.0
     # the differential question (type signs): how many signs are offered, and how
     # reliably a person recognises their own cause's sign
@@ -104,17 +106,17 @@ class Hint:
 class Marker:
     name: str
     description: str
-    patterns: tuple[re.Pattern, ...]
-    sets: MappingProxyType
+    patterns: tuple[re.Pattern[str], ...]
+    sets: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class KB:
     path: str
     version: str
-    errors: MappingProxyType
-    causes: MappingProxyType
-    hints: MappingProxyType
-    markers: MappingProxyType
+    errors: Mapping[str, ErrorCode]
+    causes: Mapping[str, Cause]
+    hints: Mapping[str, Hint]
+    markers: Mapping[str, Marker]
     cause_ids: tuple[str, ...]
     variants: tuple[Variant, ...]

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
+
+# where a value sits in a document: keys and list indexes from the top
+YamlPath = tuple[Any, ...]
 
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 # libyaml's parser when PyYAML was built with it: the KB parses several times faster
@@ -32,19 +36,19 @@ class Problem:
 class Located:
     """The parsed document plus, for every path, its line and trailing comment."""
 
-    def __init__(self, data, lines: dict, comments: dict):
+    def __init__(self, data: Any, lines: dict[YamlPath, int], comments: dict[YamlPath, str]):
         self.data = data
         self.lines = lines
         self.comments = comments
 
-    def line(self, *path) -> int:
+    def line(self, *path: Any) -> int:
         while path:
             if path in self.lines:
                 return self.lines[path]
             path = path[:-1]
         return 1
 
-    def comment(self, *path) -> str:
+    def comment(self, *path: Any) -> str:
         return self.comments.get(path, "")
 
 
@@ -70,13 +74,13 @@ def load(text: str, filename: str) -> tuple[Located | None, list[Problem]]:
     if root is None:
         return None, [Problem("KB001", filename, 1, 1, "the file is empty")]
     raw_lines = text.splitlines()
-    lines: dict = {}
-    comments: dict = {}
+    lines: dict[YamlPath, int] = {}
+    comments: dict[YamlPath, str] = {}
 
-    def walk(node: yaml.Node, path: tuple) -> None:
+    def walk(node: yaml.Node, path: YamlPath) -> None:
         lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
-            seen: dict = {}
+            seen: dict[str, int] = {}
             for knode, vnode in node.value:
                 key = knode.value
                 if key in seen:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ..diagnosis import Diagnosis
 from ..hints import SPACE, HintError
 from . import MAX_BODY, doctor
 from .errors import ApiError
-from .security import note_answer
 from .openapi import openapi_document
+from .security import note_answer
 
 bp = Blueprint("api", __name__)
 

@@ -53,8 +53,9 @@ def init_app(app: Flask) -> None:
             429: f"too many requests (limit: {exc.description}); wait a little and send it again",
         }.get(status, exc.description or exc.name)
         resp = error_response(status, code, message)
-        if status == 405 and getattr(exc, "valid_methods", None):
-            resp[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        allowed = getattr(exc, "valid_methods", None)
+        if status == 405 and allowed:
+            resp[0].headers["Allow"] = ", ".join(allowed)
         return resp
 
     @app.errorhandler(Exception)

@@ -36,7 +36,7 @@ def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
             return {"type": "array", "items": of(args[0]) if args and args[0] is not Any else {}}
         if origin is Mapping or tp is Mapping:
             return {"type": "object", "additionalProperties": of(args[1]) if len(args) == 2 else {}}
-        if is_dataclass(tp):
+        if is_dataclass(tp) and isinstance(tp, type):
             add(tp)
             return {"$ref": f"#/components/schemas/{tp.__name__}"}
         return {bool: {"type": "boolean"}, str: {"type": "string"}, float: {"type": "number"},
@@ -71,6 +71,9 @@ def openapi_document(kb: KB) -> dict:
             "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
             "request_id": {"type": "string"}}}},
     }
+    def ok_object(d: str) -> dict:
+        return {"description": d, "content": {"application/json": {"schema": {"type": "object"}}}}
+
     err = lambda d: {"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}  # noqa: E731
     request_schema = {
         "type": "object", "required": ["error"],
@@ -103,9 +106,9 @@ def openapi_document(kb: KB) -> dict:
                     "429": err("too many requests from this client"),
                 }}},
             "/api/v1/openapi.json": {"get": {"summary": "This document.", "operationId": "openapi",
-                                             "responses": {"200": {"description": "the OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                                             "responses": {"200": ok_object("the OpenAPI document")}}},
             "/api/v1/hints": {"get": {"summary": "The hint vocabulary.", "operationId": "hints",
-                                      "responses": {"200": {"description": "hint keys, values and questions", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+                                      "responses": {"200": ok_object("hint keys, values and questions")}}},
             "/healthz": {"get": {"summary": "Liveness, and which knowledge base answers.", "operationId": "healthz",
                                  "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
                                      "type": "object", "required": ["status", "kb_version", "causes"],

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, g, render_template, request
 
-from ..hints import HintError, hint_text
+from ..hints import HintError, hint_text, kind
 from ..redact import redact
 from . import MAX_BODY, doctor
 from .security import note_answer
@@ -53,9 +53,9 @@ def _state(kb, form: dict):
         for key, value in source.items():
             if key in kb.hints and value not in ("", None):
                 hints[key] = value
-    for key in ("env_vars_set", "signs"):  # list-valued hints travel comma-joined
-        if key in hints and isinstance(hints[key], str):
-            hints[key] = _split(hints[key].replace(" ", ","))
+    for key, value in hints.items():  # list-valued hints travel comma-joined
+        if kind(kb.hints[key]).many and isinstance(value, str):
+            hints[key] = _split(value.replace(" ", ","))
     steps = [s for s in steps if s in hints or s in unknown]
     return hints, steps, unknown
 
@@ -96,7 +96,7 @@ def index():
         given: dict = {}
         for i, key in enumerate(steps):
             asked = answer.question
-            value = _step_value(asked, key, hints.get(key))
+            value = _step_value(kb, asked, key, hints.get(key))
             if value is not None:
                 given[key] = value
             skipped = [u for u in unknown if u in steps[: i + 1]]
@@ -127,11 +127,11 @@ def index():
                            answer=answer, options=options, dont_know=dont_know, link=link)
 
 
-def _step_value(question, key, final):
-    """The answer given at this step. The differential question is asked again and
-    again, its list growing each time: the step's answer is the option offered
-    then that the final list begins with."""
-    if key != "signs" or not question or question.hint != "signs" or not isinstance(final, list):
+def _step_value(kb, question, key, final):
+    """The answer given at this step. A question that is asked again and again (the
+    differential one) grows its list each time: the step's answer is the option
+    offered then that the final list begins with."""
+    if not kind(kb.hints[key]).repeats or not question or question.hint != key or not isinstance(final, list):
         return final
     for opt in question.options:
         if final[: len(opt)] == list(opt):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -234,8 +235,9 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
     if not answer.recognized:
         return not_recognized_message(answer, notes)
     shared = shared_by is not None
-    blocks = [header(_headline(answer)),
-              section(f"*{escape(answer.title or answer.error_code)}*", block_id="title")]
+    # None where a part is absent; message() leaves those out
+    blocks: list[Any] = [header(_headline(answer)),
+                         section(f"*{escape(answer.title or answer.error_code or '')}*", block_id="title")]
     if not shared:
         blocks.append(_rotate(answer))
     blocks.append(DividerBlock())
@@ -281,7 +283,7 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
         tools.append(button("Share in channel", f"{SHARE}:0", pack(state, v=view), style="primary"))
         blocks.append(actions("tools", tools))
     if shared:
-        uid = re.sub(r"[^A-Z0-9]", "", shared_by)
+        uid = re.sub(r"[^A-Z0-9]", "", shared_by or "")
         notes = (f"Shared by {f'<@{uid}>' if uid else 'a teammate'} (the pasted text stays private)", *notes)
     blocks.append(_footer(answer, notes))
     return message(blocks, _fallback(answer), response_type="in_channel" if shared else "ephemeral")

@@ -99,12 +99,13 @@ def keep_error_tail(text: str, limit: int = MAX_ERROR_BYTES) -> str:
     if len(text.encode("utf-8")) <= limit:
         return text
     lines = text.splitlines()
-    keep = set()
+    keep: set[int] = set()
     for i, line in enumerate(lines):
         if _ERRORISH.search(line):
             keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
     picked = [lines[i] for i in sorted(keep)] if keep else lines
-    out, size = [], 0
+    out: list[str] = []
+    size = 0
     for line in reversed(picked):
         n = len(line.encode("utf-8")) + 1
         if size + n > limit:
