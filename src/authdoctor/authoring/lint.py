@@ -1,10 +1,53 @@
-"""KB lint rules that need the whole engine: every example is recognised as its
-own error, no not_example is claimed by it (semgrep-rules' inline tests)."""
+"""The KB's lint: the list of every problem code, and the rules that need the whole engine.
+
+The loader (knowledge/) checks schema and references as it reads; the rules
+here run the matcher over each entry's own examples (semgrep-rules' inline
+tests) and hold the cause ids to the team's shared list. `kb check` runs both.
+"""
 from __future__ import annotations
 
 from ..knowledge import KB, Problem
 from ..match import Matcher
 from ..redact import redact
+
+
+# Every code `kb check` can print, and what it means (tldr-lint's numbered rules).
+CODES = {
+    "KB000": "no knowledge base at the path given (hints.yaml missing)",
+    "KB001": "a file is not UTF-8 text, not valid YAML, or empty",
+    "KB002": "a key is written twice in one mapping (YAML would keep only the last)",
+    "KB003": "a bare yes/no/on/off, which YAML 1.1 reads as a boolean",
+    "KB004": "a required field is missing or empty",
+    "KB005": "a field has the wrong type (text, mapping or list expected)",
+    "KB006": "a weight or setting is not a number",
+    "KB007": "a number is outside its allowed range",
+    "KB008": "a field the schema does not know",
+    "KB009": "an id is not in its form (cause and variant ids: lower-case words joined by '-'; error ids: the code as AWS prints it)",
+    "KB010": "a number without a trailing '# comment' naming its source",
+    "KB011": "a hint type or a stage outside its list",
+    "KB012": "a hint value, base rate or group that is not one of the hint's values",
+    "KB013": "a hint's base rates do not add up to 1",
+    "KB014": "a marker pattern is not a valid regex",
+    "KB015": "a cause without fixes, or a fix without a command a person can paste",
+    "KB016": "a reference to a hint or marker that does not exist",
+    "KB017": "an entry's id differs from its file name",
+    "KB018": "a docs link that is not https://",
+    "KB019": "a cause id that is not in cause-ids.yaml",
+    "KB020": "an anchor that is not distinctive text (6 characters or more)",
+    "KB021": "an error without causes in its priors",
+    "KB022": "an error without variants, or a variant without a real example",
+    "KB023": "a variant id used twice",
+    "KB024": "a cause id without its cause file",
+    "KB026": "a cause no error names, so it can never be ranked",
+    "KB027": "cause-ids.yaml and the team's CAUSES.md disagree",
+    "KB030": "a variant's example is not recognised at all",
+    "KB031": "a variant's example is recognised as another error",
+    "KB032": "an error claims one of its own not_examples",
+    "KB033": "a marker pattern with upper-case letters (markers read the lower-cased paste)",
+    "KB034": "a report thread listed twice, or a recorded value outside its hint",
+    "KB035": "a counted weight that differs from the count of its report threads",
+    "KB036": "a hint's base rate that differs from the threads' share",
+}
 
 
 def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:

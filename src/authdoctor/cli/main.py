@@ -87,6 +87,13 @@ def cmd_kb_check(args) -> int:
     return 0
 
 
+def cmd_kb_codes(args: argparse.Namespace) -> int:
+    from ..authoring.lint import CODES
+    for code, meaning in CODES.items():
+        print(f"{code}  {meaning}")
+    return 0
+
+
 def cmd_kb_counts(args) -> int:
     from ..authoring.counts import render_rows, write_rows
     kb = knowledge.load(args.kb)
@@ -160,6 +167,8 @@ def main(argv=None) -> int:
     kc.add_argument("--causes-md", default=None,
                     help="the team's CAUSES.md to check cause ids against (scripts/test passes ../shared/CAUSES.md when a checkout has it)")
     kc.set_defaults(func=cmd_kb_check)
+    kd = ksub.add_parser("codes", help="every problem code kb check can print, and what it means")
+    kd.set_defaults(func=cmd_kb_codes)
     kn = ksub.add_parser("counts", help="the runner weights counted from kb/reports/, as rows for the cause files")
     kn.add_argument("--write", action="store_true", help="rewrite the counted rows in kb/causes/ instead of printing them")
     kn.set_defaults(func=cmd_kb_counts)
