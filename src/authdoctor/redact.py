@@ -53,8 +53,8 @@ _GENERIC_NAMES = r"(?:[A-Za-z0-9]+[_.-])*(?:token|secret|password|passwd|pwd|api
 _VALUE = r"""(?![$<{*])(?![^\s"'`,;]*(?:\.\.\.|\u2026))([^\s"'`,;]{8,})"""
 
 # The label may hold single hyphens but never a run of them: with "-" free in it, an
-# END line glued to the next block's BEGIN line ("...KEY----------BEGIN ...") was read
-# as one long END label, and the second block's body was left in the clear.
+# END line glued to the next block's BEGIN line ("...KEY----------BEGIN ...") would read
+# as one long END label, leaving the second block's body in the clear.
 _PEM_LABEL = r"(?:[ A-Z0-9_]|-(?!-)){0,100}"
 _PEM_BEGIN = r"-----BEGIN" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
 _PEM_END = r"-----END" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"

@@ -24,11 +24,11 @@ from pathlib import Path
 from ..knowledge import KB, Problem, yamlread
 from ..knowledge.loader import read_file, value_key
 
-# what each thread records, and what of it is counted into weights. auth_method is not: the
+# What each thread records, and what of it is counted into weights. auth_method is not: the
 # threads name the credentials the failing call used, while people answer the question with the
-# way they meant to provide them (a leftover export is still "a profile" to them); counted, it
-# lowered both labelled sets (dev top-1 0.83 -> 0.75). has_session_token is not either: 52
-# threads say, and counted they lowered the dev set's top-1 to 0.81
+# way they meant to provide them (a leftover export is still "a profile" to them), so the counts
+# would measure another thing than the answers they weigh. has_session_token is not either: too
+# few threads say (docs/accuracy.md has what counting either did to the labelled sets).
 RECORDED = ("runner", "auth_method", "has_session_token")
 COUNTED = ("runner",)
 PSEUDO = 4.0
