@@ -1,4 +1,4 @@
-import os
+"""What every test folder shares: the KB and its engine, the app, and the pastes used everywhere."""
 import shutil
 from pathlib import Path
 
@@ -6,9 +6,16 @@ import pytest
 
 from authdoctor import knowledge as kbmod
 from authdoctor.diagnose import Doctor
+from authdoctor.hints import check_hints, feature_value
+from authdoctor.rank import log_posterior, priors_for
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "kb"
+
+
+@pytest.fixture(scope="session")
+def kb_dir():
+    return KB_DIR
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +45,45 @@ def kb_copy(tmp_path):
     dst = tmp_path / "kb"
     shutil.copytree(KB_DIR, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def edit_kb_file():
+    """Replace the first `old` in a (copied) KB file with `new`; fails loudly if `old` is gone."""
+    def edit(path, old, new):
+        text = path.read_text()
+        assert old in text, f"fixture text not found in {path.name}"
+        path.write_text(text.replace(old, new, 1))
+    return edit
+
+
+# --- the pastes ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def icti():
+    """InvalidClientTokenId, the bare line older Terraform prints."""
+    return "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."
+
+
+@pytest.fixture(scope="session")
+def icti_provider():
+    """InvalidClientTokenId as the AWS provider (v4) reports it while configuring itself."""
+    return ("Error: error configuring Terraform AWS Provider: error validating provider credentials: "
+            "error calling sts:GetCallerIdentity: InvalidClientTokenId: The security token included in the request is invalid.")
+
+
+# --- the engine's own weighing ----------------------------------------------------
+
+@pytest.fixture(scope="session")
+def posterior(doctor, icti):
+    """weigh(hints, text=icti) -> (answer, log-scores): the untempered posterior the ranking and
+    the question share, over the hints given (not those read from the text)."""
+    def weigh(hints=None, text=icti):
+        a = doctor.diagnose(text, hints=hints)
+        error = doctor.kb.errors[a.error_code]
+        variant = next(v for v in error.variants if v.id == a.variant.id)
+        priors, _ = priors_for(error, variant)
+        values = check_hints(doctor.kb, hints)
+        feats = {k: feature_value(doctor.kb.hints[k], v) for k, v in values.items()}
+        return a, log_posterior(doctor.kb, priors, feats, a.markers)
+    return weigh

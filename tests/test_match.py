@@ -4,7 +4,6 @@ import re
 import pytest
 
 from authdoctor.match import Matcher
-from authdoctor.redact import redact
 
 ARTICLE = {
     "bare-provider": ("provider.aws: InvalidClientTokenId: The security token included in the request is invalid.\n"
