@@ -1,12 +1,12 @@
 """The conversation measured: the simulation over the KB and the walk over real cases."""
-import pytest
-
-from authdoctor.authoring.simulate import simulate, walk_all, walk_steps
 from pathlib import Path
 
-from authdoctor.authoring.evaluate import load_cases
+import pytest
 
-CASES_DIR = Path(__file__).resolve().parent / "cases"
+from authdoctor.authoring.evaluate import load_cases
+from authdoctor.authoring.simulate import simulate, walk_all, walk_steps
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "cases"
 
 
 @pytest.fixture(scope="module")

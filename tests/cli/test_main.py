@@ -1,12 +1,11 @@
-"""The command line: diagnose from a file or stdin, hints, JSON, and the KB lint."""
+"""The command line: diagnose from a file or stdin, hints, JSON, the KB lint and counts, and the walk."""
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid.\n"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args, stdin=""):
@@ -15,25 +14,25 @@ def run(*args, stdin=""):
                           cwd=ROOT, env=env, timeout=60)
 
 
-def test_diagnose_reads_stdin_and_prints_a_ranking():
-    r = run("diagnose", stdin=ICTI)
+def test_diagnose_reads_stdin_and_prints_a_ranking(icti):
+    r = run("diagnose", stdin=icti + "\n")
     assert r.returncode == 0 and "InvalidClientTokenId" in r.stdout and "1." in r.stdout
 
 
-def test_diagnose_reads_a_file(tmp_path):
+def test_diagnose_reads_a_file(tmp_path, icti):
     f = tmp_path / "err.txt"
-    f.write_text(ICTI)
+    f.write_text(icti + "\n")
     assert "InvalidClientTokenId" in run("diagnose", str(f)).stdout
 
 
-def test_hints_move_the_answer_and_json_is_the_api_shape():
-    r = run("diagnose", "--json", "--hint", "key_prefix=ASIA", "--hint", "has_session_token=false", stdin=ICTI)
+def test_hints_move_the_answer_and_json_is_the_api_shape(icti):
+    r = run("diagnose", "--json", "--hint", "key_prefix=ASIA", "--hint", "has_session_token=false", stdin=icti + "\n")
     body = json.loads(r.stdout)
     assert body["causes"][0]["id"] == "missing-session-token" and body["hints_used"]["key_prefix"]["source"] == "user"
 
 
-def test_a_bad_hint_is_a_clear_error():
-    r = run("diagnose", "--hint", "runner=teamcity", stdin=ICTI)
+def test_a_bad_hint_is_a_clear_error(icti):
+    r = run("diagnose", "--hint", "runner=teamcity", stdin=icti + "\n")
     assert r.returncode == 2 and "runner" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -42,8 +41,8 @@ def test_unrecognised_text_exits_1_and_says_so():
     assert r.returncode == 1 and "Not recognised" in r.stdout
 
 
-def test_interactive_never_prompts_without_a_terminal():
-    r = run("diagnose", "--interactive", stdin=ICTI)
+def test_interactive_never_prompts_without_a_terminal(icti):
+    r = run("diagnose", "--interactive", stdin=icti + "\n")
     assert r.returncode == 0 and "> " not in r.stdout.splitlines()[-1:]
 
 
@@ -79,46 +78,6 @@ def test_kb_counts_write_puts_the_counted_rows_into_the_cause_files(kb_copy):
     r = run("--kb", str(kb_copy), "kb", "counts", "--write")
     assert r.returncode == 0 and "updated kb/causes/clock-skew.yaml" in r.stdout
     assert run("--kb", str(kb_copy), "kb", "check").returncode == 0
-
-
-def test_interactive_asks_at_a_terminal_and_reranks_after_each_answer(tmp_path):
-    import pty
-    import select
-    f = tmp_path / "err.txt"
-    f.write_text(ICTI)
-    master, slave = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "dumb"}
-    proc = subprocess.Popen([sys.executable, "-m", "authdoctor", "diagnose", "--interactive", str(f)],
-                            stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env, close_fds=True)
-    os.close(slave)
-    chunks = []
-
-    def read(until=None, timeout=30):
-        while True:
-            ready, _, _ = select.select([master], [], [], timeout)
-            if not ready:
-                return
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # the child closed the terminal: all is read
-                return
-            if not data:
-                return
-            chunks.append(data)
-            if until and until in b"".join(chunks).split(b"\n? ")[-1]:
-                return
-
-    read(until=b"\n> ")
-    os.write(master, b"0\n")  # "I don't know": the next question comes
-    read(until=b"\n> ")
-    os.write(master, b"1\n")  # the first option: re-ranked with it
-    read(until=b"\n> ", timeout=10)
-    os.write(master, b"\x04")  # end of input: the last answer is printed and it exits
-    read(timeout=5)  # keep draining, or a full terminal buffer would block the child
-    proc.wait(timeout=30)
-    text = b"".join(chunks).decode(errors="replace")
-    assert text.count("\n? ") >= 2
-    assert text.count("InvalidClientTokenId  (stage") >= 3  # before each question and after the last answer
 
 
 def test_kb_check_compares_cause_ids_with_the_shared_table(tmp_path):
@@ -158,4 +117,4 @@ def test_walk_names_the_answer_after_which_the_expected_cause_fell(tmp_path):
     r = run("walk", str(cases))
     line = r.stdout.splitlines()[0]
     assert "WORSE after key_prefix=AKIA (" in line
-    assert any(l.split()[:3] == ["key_prefix", "0", "1"] for l in r.stdout.splitlines())
+    assert any(line.split()[:3] == ["key_prefix", "0", "1"] for line in r.stdout.splitlines())

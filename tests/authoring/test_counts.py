@@ -30,12 +30,6 @@ def two_causes(kb_copy):
     return kb_copy
 
 
-def _break(path, old, new):
-    text = path.read_text()
-    assert old in text, f"fixture text not found in {path.name}"
-    path.write_text(text.replace(old, new, 1))
-
-
 def test_the_project_kb_agrees_with_its_reports(kb):
     reports, problems = load_reports(kb)
     assert problems == [] and len(count(kb, reports, "runner")) >= 20
@@ -64,15 +58,15 @@ def test_a_cell_few_reports_ran_in_keeps_its_written_weights(two_causes):
     assert "remote-platform" not in count(kb, reports, "runner")["oidc-trust-misconfigured"].ratios
 
 
-def test_a_weight_that_differs_from_its_count_is_refused(kb_copy):
-    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72", "    local: 1.3")
+def test_a_weight_that_differs_from_its_count_is_refused(kb_copy, edit_kb_file):
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72", "    local: 1.3")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [(p.code, p.file) for p in problems] == [("KB035", "kb/causes/clock-skew.yaml")]
     assert "evidence.runner.local" in problems[0].message and "1.72" in problems[0].message
 
 
-def test_a_counted_weight_must_name_its_count(kb_copy):
-    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72  # reports:", "    local: 1.72  # estimate, reports:")
+def test_a_counted_weight_must_name_its_count(kb_copy, edit_kb_file):
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72  # reports:", "    local: 1.72  # estimate, reports:")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [p.code for p in problems] == ["KB035"] and "names its count" in problems[0].message
 
@@ -88,8 +82,8 @@ def test_an_estimate_left_where_reports_count_is_refused(kb_copy):
     assert {p.code for p in problems} == {"KB035"} and all("None" in p.message for p in problems)
 
 
-def test_a_report_with_a_runner_outside_the_hint_is_refused(kb_copy):
-    _break(kb_copy / "reports" / "clock-skew.yaml", "runner: local", "runner: my-laptop")
+def test_a_report_with_a_runner_outside_the_hint_is_refused(kb_copy, edit_kb_file):
+    edit_kb_file(kb_copy / "reports" / "clock-skew.yaml", "runner: local", "runner: my-laptop")
     problems = lint_counts(kbmod.load(kb_copy))
     assert problems[0].code == "KB034" and "my-laptop" in problems[0].message
     assert problems[0].file == "kb/reports/clock-skew.yaml" and problems[0].line > 1
@@ -102,10 +96,10 @@ def test_a_thread_counted_twice_for_one_cause_is_refused(two_causes):
     assert [p.code for p in problems] == ["KB034"] and "already counted" in problems[0].message
 
 
-def test_the_base_rate_must_match_the_counted_share(kb_copy):
-    _break(kb_copy / "hints.yaml", "    local: 0.42 ", "    local: 0.50 ")
-    _break(kb_copy / "hints.yaml", "    other-ci: 0.055", "    other-ci: 0.025")
-    _break(kb_copy / "hints.yaml", "    github-actions: 0.18", "    github-actions: 0.13")
+def test_the_base_rate_must_match_the_counted_share(kb_copy, edit_kb_file):
+    edit_kb_file(kb_copy / "hints.yaml", "    local: 0.42 ", "    local: 0.50 ")
+    edit_kb_file(kb_copy / "hints.yaml", "    other-ci: 0.055", "    other-ci: 0.025")
+    edit_kb_file(kb_copy / "hints.yaml", "    github-actions: 0.18", "    github-actions: 0.13")
     codes = {p.code for p in lint_counts(kbmod.load(kb_copy))}
     assert codes == {"KB036"}
 
@@ -134,8 +128,8 @@ def test_a_fact_outside_its_hint_is_refused(kb_copy):
     assert [p.code for p in problems] == ["KB034"] and "has_session_token" in problems[0].message
 
 
-def test_writing_the_counts_puts_a_drifted_row_back(kb_copy):
-    _break(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72", "    local: 1.3")
+def test_writing_the_counts_puts_a_drifted_row_back(kb_copy, edit_kb_file):
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.72", "    local: 1.3")
     assert write_rows(kbmod.load(kb_copy)) == ["kb/causes/clock-skew.yaml"]
     assert lint_counts(kbmod.load(kb_copy)) == []
     assert "    local: 1.72  # reports: 11 of 12 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()

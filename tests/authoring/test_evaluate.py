@@ -1,0 +1,31 @@
+"""Scoring a labelled case: the rank of its expected cause, or no claim at all for a honeypot.
+
+The corpus itself runs through `run_case` in tests/test_cases.py, the regression acceptance file.
+"""
+from authdoctor.authoring.evaluate import baseline_path, load_cases, run_case
+
+ASIA_CASE = {"id": "asia-without-token", "error": "InvalidClientTokenId: The security token included in the request is invalid.",
+             "expected": "missing-session-token", "hints": {"key_prefix": "ASIA", "has_session_token": False}}
+
+
+def test_a_case_ranks_its_expected_cause(doctor):
+    o = run_case(doctor, ASIA_CASE)
+    assert o.id == "asia-without-token" and o.recognized and o.rank == 1 and o.ok
+    assert o.top[0] == "missing-session-token" and 0 < o.probability <= 1
+
+
+def test_without_hints_a_case_is_scored_on_its_text_alone(doctor):
+    with_hints, text_only = run_case(doctor, ASIA_CASE), run_case(doctor, ASIA_CASE, use_hints=False)
+    assert text_only.top == [c.id for c in doctor.diagnose(ASIA_CASE["error"]).causes[:3]]
+    assert text_only.top != with_hints.top
+
+
+def test_a_honeypot_is_right_when_it_is_not_recognised(doctor):
+    o = run_case(doctor, {"id": "cycle", "error": "Error: Cycle: aws_instance.a, aws_instance.b", "expected": None})
+    assert not o.recognized and o.rank is None and o.ok
+
+
+def test_a_corpus_keeps_its_baseline_beside_its_cases(tmp_path):
+    (tmp_path / "a.yaml").write_text("cases:\n  - id: x\n    error: e\n    expected: clock-skew\n")
+    assert baseline_path(tmp_path) == baseline_path(tmp_path / "a.yaml") == tmp_path / "baseline.json"
+    assert [c["file"] for c in load_cases(tmp_path)] == ["a.yaml"]
