@@ -1,7 +1,5 @@
 """The JSON API of API.md: answers, and a clear 4xx for everything a client can get wrong."""
-import json
 
-ICTI = "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."
 SECRET = "kWcrlUX5JEDGM/LtmEENI+aVmYvHNif5zB+d9+ct"
 KEY = "AKIAIOSFODNN7EXAMPLE"
 
@@ -14,8 +12,8 @@ def err(resp):
     return resp.get_json()["error"]
 
 
-def test_diagnosis_has_the_fixed_fields(client):
-    r = post(client, {"error": ICTI, "hints": {"runner": "github-actions", "key_prefix": "ASIA"}})
+def test_diagnosis_has_the_fixed_fields(client, icti):
+    r = post(client, {"error": icti, "hints": {"runner": "github-actions", "key_prefix": "ASIA"}})
     body = r.get_json()
     assert r.status_code == 200
     for field in ("recognized", "error_code", "stage", "causes", "question", "redacted", "answer_id", "kb_version", "hints_used", "variant"):
@@ -74,69 +72,51 @@ def test_binary_junk_is_400_not_500(client):
     assert r.status_code == 400
 
 
-def test_unknown_hint_key_is_400_naming_it(client):
-    r = post(client, {"error": ICTI, "hints": {"colour": "blue"}})
+def test_unknown_hint_key_is_400_naming_it(client, icti):
+    r = post(client, {"error": icti, "hints": {"colour": "blue"}})
     assert r.status_code == 400 and err(r)["code"] == "unknown_hint" and "colour" in err(r)["message"]
 
 
-def test_hint_value_outside_its_domain_is_400_naming_it(client):
-    r = post(client, {"error": ICTI, "hints": {"runner": "teamcity"}})
+def test_hint_value_outside_its_domain_is_400_naming_it(client, icti):
+    r = post(client, {"error": icti, "hints": {"runner": "teamcity"}})
     assert r.status_code == 400 and err(r)["code"] == "invalid_hint" and err(r)["field"] == "hints.runner"
 
 
-def test_hint_of_the_wrong_type_is_400_naming_it(client):
-    r = post(client, {"error": ICTI, "hints": {"in_docker": "maybe"}})
+def test_hint_of_the_wrong_type_is_400_naming_it(client, icti):
+    r = post(client, {"error": icti, "hints": {"in_docker": "maybe"}})
     assert r.status_code == 400 and err(r)["field"] == "hints.in_docker"
 
 
-def test_hints_that_are_not_an_object_are_400(client):
-    r = post(client, {"error": ICTI, "hints": ["runner"]})
+def test_hints_that_are_not_an_object_are_400(client, icti):
+    r = post(client, {"error": icti, "hints": ["runner"]})
     assert r.status_code == 400
 
 
-def test_wrong_method_is_405_json(client):
-    r = client.get("/api/v1/diagnose")
-    assert r.status_code == 405 and err(r)["code"] == "method_not_allowed"
-
-
-def test_a_pasted_secret_never_appears_in_the_response(client):
-    r = post(client, {"error": f"{ICTI}\nexport AWS_ACCESS_KEY_ID={KEY}\nexport AWS_SECRET_ACCESS_KEY={SECRET}"})
+def test_a_pasted_secret_never_appears_in_the_response(client, icti):
+    r = post(client, {"error": f"{icti}\nexport AWS_ACCESS_KEY_ID={KEY}\nexport AWS_SECRET_ACCESS_KEY={SECRET}"})
     raw = r.get_data(as_text=True)
     assert KEY not in raw and SECRET not in raw
     assert set(r.get_json()["redacted"]) >= {"aws-access-key-id", "aws-secret-access-key"}
     assert "rotate" in r.get_json()["rotate"]
 
 
-def test_answering_the_question_is_the_same_request_with_the_hint_added(client):
-    first = post(client, {"error": ICTI}).get_json()
+def test_answering_the_question_is_the_same_request_with_the_hint_added(client, icti):
+    first = post(client, {"error": icti}).get_json()
     q = first["question"]
     assert q and q["options"]
-    second = post(client, {"error": ICTI, "hints": {q["hint"]: q["options"][0]}}).get_json()
+    second = post(client, {"error": icti, "hints": {q["hint"]: q["options"][0]}}).get_json()
     assert second["hints_used"][q["hint"]]["source"] == "user"
     assert (second["question"] or {}).get("hint") != q["hint"]
 
 
-def test_i_dont_know_removes_the_question_without_evidence(client):
-    first = post(client, {"error": ICTI}).get_json()
+def test_i_dont_know_removes_the_question_without_evidence(client, icti):
+    first = post(client, {"error": icti}).get_json()
     hint = first["question"]["hint"]
-    second = post(client, {"error": ICTI, "unknown": [hint]}).get_json()
+    second = post(client, {"error": icti, "unknown": [hint]}).get_json()
     assert (second["question"] or {}).get("hint") != hint and hint not in second["hints_used"]
     assert [c["probability"] for c in second["causes"]] == [c["probability"] for c in first["causes"]]
-
-
-def test_openapi_document_describes_the_diagnose_endpoint(client):
-    doc = client.get("/api/v1/openapi.json").get_json()
-    assert doc["openapi"].startswith("3.") and "post" in doc["paths"]["/api/v1/diagnose"]
-    hints = doc["components"]["schemas"]["DiagnoseRequest"]["properties"]["hints"]["properties"]
-    assert hints["runner"]["enum"][0] == "local"
 
 
 def test_healthz_reports_kb_version_and_cause_count(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["causes"] == 28 and body["kb_version"]
-
-
-def test_security_headers_are_set(client):
-    r = client.get("/healthz")
-    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
-    assert r.headers["X-Content-Type-Options"] == "nosniff" and r.headers["Referrer-Policy"] == "no-referrer"

@@ -1,4 +1,4 @@
-"""The served OpenAPI document is the truth: schemathesis fuzzes every operation in it.
+"""The served OpenAPI document is the truth: it describes the API, and schemathesis fuzzes every operation in it.
 
 Through the WSGI app, no network. Valid and invalid requests, bounded to 50
 examples per operation. Checks (schemathesis' defaults): never a 5xx; every
@@ -13,14 +13,21 @@ from schemathesis import GenerationMode
 
 from authdoctor.web import create_app
 
-KB_DIR = Path(__file__).resolve().parent.parent / "kb"
+KB_DIR = Path(__file__).resolve().parents[2] / "kb"
 
-app = create_app(str(KB_DIR), test_config={"TESTING": True, "RATELIMIT_ENABLED": False})
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+fuzzed_app = create_app(str(KB_DIR), test_config={"TESTING": True, "RATELIMIT_ENABLED": False})
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzzed_app)
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=50)
 # 413: an `error` longer than the document's maxLength makes the body too big,
 # refused on its size before the field is looked at -- still a refusal.
 schema.config.checks.negative_data_rejection.expected_statuses = ["400", "405", "413", "415"]
+
+
+def test_openapi_document_describes_the_diagnose_endpoint(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.") and "post" in doc["paths"]["/api/v1/diagnose"]
+    hints = doc["components"]["schemas"]["DiagnoseRequest"]["properties"]["hints"]["properties"]
+    assert hints["runner"]["enum"][0] == "local"
 
 
 @schema.parametrize()

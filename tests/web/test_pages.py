@@ -1,0 +1,160 @@
+"""The page: paste, hints as selects, the ranked answer; escaped and inert whatever is pasted, and working without JavaScript."""
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import pytest
+
+XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
+       '</textarea><script>alert(2)</script>', 'javascript:alert(3)', '<a href="javascript:alert(4)">x</a>',
+       '{{ 7*7 }}<iframe srcdoc="<script>alert(5)</script>">']
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.script_text, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.script_text.append(data)
+
+
+def executable_bits(html: str) -> list:
+    p = Tags()
+    p.feed(html)
+    found = [f"inline script {t!r}" for t in p.script_text]
+    for tag, attrs in p.tags:
+        if tag == "script" and attrs.get("src") != "/static/copy.js":
+            found.append(f"script tag {attrs}")
+        if tag in ("iframe", "svg", "object", "embed", "img"):
+            found.append(f"{tag} tag {attrs}")
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                found.append(f"{tag} {name}={value!r}")
+            if name in ("href", "src", "action", "formaction", "srcdoc") and value and (
+                    value.strip().lower().startswith("javascript:") or name == "srcdoc"):
+                found.append(f"{tag} {name}={value!r}")
+    return found
+
+
+def test_the_empty_page_has_a_textarea_and_hint_selects(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<textarea" in html and 'name="runner"' in html and 'name="key_prefix"' in html
+
+
+def test_posting_an_error_shows_code_stage_causes_and_commands(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    assert "InvalidClientTokenId" in html and "stage: provider" in html
+    assert "<meter" in html and 'class="cmd"' in html
+
+
+def test_selected_hints_move_the_ranking(client, icti):
+    html = client.post("/", data={"error": icti, "key_prefix": "ASIA", "has_session_token": "false"}).get_data(as_text=True)
+    first = re.search(r'id="cause-([a-z-]+)"', html).group(1)
+    assert first == "missing-session-token"
+
+
+def test_pasted_markup_is_escaped(client, icti):
+    html = client.post("/", data={"error": icti + "<script>alert(1)</script>"}).get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_unrecognised_text_says_so_plainly(client):
+    html = client.post("/", data={"error": "Error: Cycle: a, b"}).get_data(as_text=True)
+    assert "Not recognised" in html and "will not guess" in html
+
+
+def test_the_question_is_offered_as_buttons_that_put_the_hint_in_the_url(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    actions = re.findall(r'formaction="([^"]+)"', html)
+    assert actions and all(a.startswith("/?") and "steps=" in a for a in actions)
+
+
+def test_answering_a_question_shows_the_thread(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    action = re.findall(r'formaction="([^"]+)"', html)[0].replace("&amp;", "&")
+    html2 = client.post(action, data={"error": icti}).get_data(as_text=True)
+    assert html2.count('class="step') >= 2 and "Answer:" in html2
+
+
+def test_a_pasted_secret_is_masked_on_the_page_and_rotation_advised(client, icti):
+    html = client.post("/", data={"error": icti + "\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"}).get_data(as_text=True)
+    assert "AKIAIOSFODNN7EXAMPLE" not in html and "rotate" in html
+
+
+def test_a_too_large_paste_is_refused_inline(client):
+    r = client.post("/", data={"error": "x" * (70 * 1024)})
+    assert r.status_code == 413 and "64 KiB" in r.get_data(as_text=True)
+
+
+def test_an_invalid_hint_is_shown_inline_with_the_text_kept(client, icti):
+    r = client.post("/?region=nowhere", data={"error": icti})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400 and "region" in html and "InvalidClientTokenId" in html
+
+
+def test_the_page_has_no_inline_script(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+
+
+def test_two_rounds_of_the_sign_question_show_as_two_steps_with_their_own_answers(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    none_first = re.findall(r'formaction="([^"]+)"', html)[-2].replace("&amp;", "&")  # "None of these"
+    html2 = client.post(none_first, data={"error": icti}).get_data(as_text=True)
+    assert html2.count("telltale sign of one of") == 2  # asked again: the step shown, and the new question
+    second = [a.replace("&amp;", "&") for a in re.findall(r'formaction="([^"]+)"', html2)]
+    sign_round = [a for a in second if "signs=" in a][0]
+    html3 = client.post(sign_round, data={"error": icti}).get_data(as_text=True)
+    answers = re.findall(r"<strong>Answer: ([^<]+)</strong>", html3)
+    assert len(answers) == 2 and answers[0] == "None of these" and answers[1] != "None of these"
+
+
+def test_a_sign_said_not_to_match_comes_back_as_a_second_look_after_the_other_leads(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    for _ in range(8):
+        if "look again" in html:
+            break
+        none = re.search(r'formaction="([^"]+)">None of these</button>', html)
+        assert none, "the sign question stopped before any sign came back"
+        html = client.post(none.group(1).replace("&amp;", "&"), data={"error": icti}).get_data(as_text=True)
+    assert re.search(r'formaction="[^"]+">\(Checked once before; look again\.\) ', html)
+
+
+# --- whatever is pasted comes back inert --------------------------------------------------
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_pasted_into_the_page_comes_back_inert(client, icti_provider, payload):
+    r = client.post("/", data={"error": f"{icti_provider}\n{payload}"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "InvalidClientTokenId" in html
+    assert executable_bits(html) == []
+    assert "Content-Security-Policy" in r.headers
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_in_a_shared_link_comes_back_inert(client, icti_provider, payload):
+    r = client.get("/?" + urlencode({"error": f"{icti_provider} {payload}", "runner": "github-actions"}))
+    assert r.status_code == 200 and executable_bits(r.get_data(as_text=True)) == []
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_xss_in_a_hint_field_comes_back_inert(client, icti_provider, payload):
+    r = client.post("/", data={"error": icti_provider, "region": payload, "terraform_version": payload})
+    assert r.status_code == 400 and executable_bits(r.get_data(as_text=True)) == []
+
+
+def test_an_invalid_hint_does_not_echo_the_unmasked_paste(client, icti_provider):
+    secret = "kWcrlUX5JEDGM/LtmEENI+aVmYvHNif5zB+d9+ct"
+    r = client.post("/", data={"error": f"{icti_provider}\naws_secret_access_key = {secret}", "region": "nowhere"})
+    assert r.status_code == 400 and secret not in r.get_data(as_text=True)
