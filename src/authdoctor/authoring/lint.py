@@ -10,7 +10,6 @@ from ..knowledge import KB, Problem
 from ..match import Matcher
 from ..redact import redact
 
-
 # Every code `kb check` can print, and what it means (tldr-lint's numbered rules).
 CODES = {
     "KB000": "no knowledge base at the path given (hints.yaml missing)",
