@@ -2,6 +2,8 @@
 
 The corpus itself runs through `run_case` in tests/test_cases.py, the regression acceptance file.
 """
+import json
+
 from authdoctor.authoring.evaluate import baseline_path, load_cases, run_case
 
 ASIA_CASE = {"id": "asia-without-token", "error": "InvalidClientTokenId: The security token included in the request is invalid.",
@@ -29,3 +31,20 @@ def test_a_corpus_keeps_its_baseline_beside_its_cases(tmp_path):
     (tmp_path / "a.yaml").write_text("cases:\n  - id: x\n    error: e\n    expected: clock-skew\n")
     assert baseline_path(tmp_path) == baseline_path(tmp_path / "a.yaml") == tmp_path / "baseline.json"
     assert [c["file"] for c in load_cases(tmp_path)] == ["a.yaml"]
+
+
+def test_eval_without_cases_where_it_runs_says_so_and_exits_2(tmp_path, monkeypatch, capsys):
+    from authdoctor.cli.main import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval"]) == 2
+    assert "no case file or folder at tests/cases" in capsys.readouterr().err
+
+
+def test_eval_writes_its_baseline_where_it_is_told(tmp_path, capsys):
+    from authdoctor.cli.main import main
+    cases = tmp_path / "c.yaml"
+    cases.write_text("cases:\n- id: one\n  error: 'InvalidClientTokenId: The security token included in the request is invalid.'\n"
+                     "  expected: key-inactive-or-deleted\n")
+    target = tmp_path / "elsewhere.json"
+    assert main(["eval", str(cases), "--write-baseline", "--baseline", str(target)]) == 0
+    assert set(json.loads(target.read_text())) == {"one"}

@@ -91,8 +91,13 @@ def summary_line(s: dict) -> str:
 
 def main(args) -> int:
     from .. import knowledge
+    where = Path(args.cases) if args.cases else DEFAULT_CASES
+    if not where.exists():
+        print(f"error: no case file or folder at {where}; run from a checkout's root or name one: "
+              "authdoctor eval PATH", file=sys.stderr)
+        return 2
     doctor = Doctor(knowledge.load(getattr(args, "kb", None)))
-    cases = load_cases(args.cases)
+    cases = load_cases(where)
     outcomes = []
     for c in cases:
         try:
