@@ -1,5 +1,12 @@
 """The loader refuses a broken KB, naming the file, the entry and the field."""
 import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from authdoctor import knowledge as kbmod
 
 
 def test_the_real_kb_loads_clean(kb):
@@ -62,3 +69,40 @@ def test_a_marker_pattern_with_capital_letters_is_refused(kb_copy, kb_problems, 
 
 def test_escapes_in_a_marker_pattern_are_not_capital_letters(kb):
     assert any("\\S" in p.pattern for m in kb.markers.values() for p in m.patterns)
+
+
+# --- a KB file with an alias bomb or a python tag: refused with the file named, never a hang or a traceback ---
+
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+
+
+@pytest.mark.parametrize("name,text,code", [
+    ("hints.yaml", BOMB, "KB037"),
+    ("errors/InvalidClientTokenId.yaml", "id: !!python/object/apply:os.system ['true']\n", "KB038"),
+    ("causes/missing-session-token.yaml", "title: &t x\nsummary: *t\n", "KB037"),
+])
+def test_load_and_create_app_refuse_an_alias_or_a_python_tag_naming_the_file(kb_copy, kb_problems, name, text, code):
+    from authdoctor.web import create_app
+    (kb_copy / name).write_text(text)
+    t0 = time.process_time()
+    problems = kb_problems(kb_copy)
+    assert time.process_time() - t0 < 5
+    p = next(p for p in problems if p.code == code)
+    assert p.file.endswith(name) and p.line >= 1 and p.col >= 1
+    with pytest.raises(kbmod.KBError) as exc:
+        create_app(str(kb_copy))
+    assert any(x.code == code and x.file.endswith(name) for x in exc.value.problems)
+
+
+@pytest.mark.parametrize("name,text,expected", [
+    ("errors/InvalidClientTokenId.yaml", "id: !!python/object:os.system x\n", "kb/errors/InvalidClientTokenId.yaml:1:5: KB038"),
+    ("hints.yaml", BOMB, "kb/hints.yaml:1:4: KB037"),
+])
+def test_kb_check_prints_the_problem_and_exits_1(kb_copy, name, text, expected):
+    (kb_copy / name).write_text(text)
+    run = subprocess.run([sys.executable, "-m", "authdoctor", "--kb", str(kb_copy), "kb", "check"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert expected in run.stdout

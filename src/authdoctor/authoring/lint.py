@@ -46,6 +46,10 @@ CODES = {
     "KB034": "a report thread listed twice, or a recorded value outside its hint",
     "KB035": "a counted weight that differs from the count of its report threads",
     "KB036": "a hint's base rate that differs from the threads' share",
+    "KB037": "a YAML anchor or alias (&name, *name): refused, as a few nested aliases can expand into billions of values",
+    "KB038": "a YAML tag other than the standard ones (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map), such as !!python/object",
+    "KB039": "a marker pattern that can backtrack catastrophically (nested quantifiers, overlapping alternatives under a "
+             "quantifier), or that takes over 10 ms on an adversarial text of up to 32 KB",
 }
 
 

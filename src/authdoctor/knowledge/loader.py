@@ -7,9 +7,11 @@ problem (the `kb check` lint); `load()` raises on the first file with any.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import math
 import os
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -189,7 +191,122 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
     return hints
 
 
-def _load_markers(root: Path, problems: list[Problem]) -> dict[str, Marker]:
+# --- marker patterns that can backtrack catastrophically (KB039) -------------
+#
+# Markers run on every paste, up to 64 KiB of it, in the request's worker: one
+# pattern that backtracks exponentially ((a+)+$ on "aaaa...!") stops a worker.
+# Two checks. The static one reads Python's own parse of the pattern (re's
+# internal parser, re._parser, what re.compile uses) and refuses, under a
+# quantifier that can repeat (max > 1): another such quantifier (nested
+# quantifiers, (a+)+, (\w+\s?)*), or an alternation whose branches can start
+# with the same character or be empty ((a|ab)+, (\w|\d)*). It is stricter
+# than needed (a separator between nested repeats makes them safe) and the KB
+# has none today. The runtime probe (kb check only, not every start) runs each
+# pattern on adversarial texts growing to 32 KB and refuses one that takes
+# more than a few milliseconds: what the static rule misses, such as a
+# quadratic \s*\s*x on long blank runs.
+
+_parser: Any = importlib.import_module("re._parser")
+_compiler: Any = importlib.import_module("re._compiler")
+# the characters a first-character set is computed over: ASCII, Latin-1 and a few beyond
+_UNIVERSE = [chr(c) for c in range(256)] + ["\u0416", "\u4e2d", "\u2028", "\U0001f600"]
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE_REPEAT", None))
+PROBE_SIZES = (8, 16, 24, 32, 64, 256, 1024, 4096, 16384, 32768)
+PROBE_BUDGET = 0.010  # seconds for one search; linear patterns take well under 1 ms at 32 KB
+_PROBE_UNITS = ("a", " ", "\n", "0", "x-", "a_", "a.", "a/", "a=", '"', "\t ", "aws_", "tf_token_", 'token = "x"\n', "\x1b[0m")
+
+
+def _first_chars(items: list[Any], flags: int) -> tuple[set[str], bool]:
+    """The characters a sequence of parsed items can start with, and whether it can match empty."""
+    out: set[str] = set()
+    for op, av in items:
+        if op in (_parser.AT, _parser.ASSERT, _parser.ASSERT_NOT):
+            continue  # zero-width
+        if op == _parser.SUBPATTERN:
+            chars, empty = _first_chars(av[-1], flags)
+        elif op == _parser.BRANCH:
+            chars, empty = set(), False
+            for branch in av[1]:
+                c, e = _first_chars(branch, flags)
+                chars |= c
+                empty = empty or e
+        elif op in _REPEATS:
+            chars, empty = _first_chars(av[2], flags)
+            empty = empty or av[0] == 0
+        elif op in (_parser.LITERAL, _parser.NOT_LITERAL, _parser.IN, _parser.ANY, _parser.CATEGORY):
+            one = _compiler.compile(_parser.SubPattern(_parser.State(), [(op, av)]), flags)
+            chars, empty = {ch for ch in _UNIVERSE if one.match(ch)}, False
+        else:  # a back-reference or anything unforeseen: it may start with anything
+            chars, empty = set(_UNIVERSE), False
+        out |= chars
+        if not empty:
+            return out, False
+    return out, True
+
+
+def _backtrack_hazard(items: list[Any], flags: int, repeated: bool = False) -> str | None:
+    """Why the parsed pattern can backtrack catastrophically, or None."""
+    for op, av in items:
+        if op in _REPEATS:
+            grows = av[1] == _parser.MAXREPEAT or av[1] > 1
+            if grows and repeated:
+                return "a quantifier inside a quantified group (nested quantifiers, like (a+)+)"
+            found = _backtrack_hazard(av[2], flags, repeated or grows)
+        elif op == _parser.SUBPATTERN:
+            found = _backtrack_hazard(av[-1], flags, repeated)
+        elif op == _parser.BRANCH:
+            if repeated:
+                seen: set[str] = set()
+                for branch in av[1]:
+                    chars, empty = _first_chars(branch, flags)
+                    if empty or chars & seen:
+                        return "an alternation under a quantifier whose branches can match the same text (like (a|ab)+)"
+                    seen |= chars
+            found = next((h for b in av[1] if (h := _backtrack_hazard(b, flags, repeated))), None)
+        elif op in (_parser.ASSERT, _parser.ASSERT_NOT):
+            found = _backtrack_hazard(av[1], flags, repeated)
+        else:
+            found = None
+        if found:
+            return found
+    return None
+
+
+def backtrack_hazard(pattern: str) -> str | None:
+    """The static check: why `pattern` can backtrack catastrophically, or None."""
+    parsed = _parser.parse(pattern)
+    return _backtrack_hazard(list(parsed), int(parsed.state.flags))
+
+
+def probe_texts(pattern: str) -> list[str]:
+    """Repeating units to grow adversarial texts from: common shapes plus the pattern's own characters."""
+    own = sorted({ch for ch in re.sub(r"\\.", "", pattern) if ch.isprintable() and ch not in "()[]{}?*+|^$\\"})
+    return list(_PROBE_UNITS) + own[:12]
+
+
+def slow_probe(compiled: re.Pattern[str], budget: float = PROBE_BUDGET) -> str | None:
+    """The runtime probe: the first adversarial text `compiled.search` takes over `budget` seconds on, or None.
+
+    Texts grow from 8 characters to 32 KB and the probe stops at the first slow
+    one, so an exponential pattern is caught at a few dozen characters instead
+    of hanging the check.
+    """
+    for unit in probe_texts(compiled.pattern):
+        for size in PROBE_SIZES:
+            text = (unit * (size // len(unit) + 1))[:size] + "!"
+            best = math.inf
+            for _ in range(3):  # the best of three: a busy machine must not fail a sound pattern
+                t0 = time.perf_counter()
+                compiled.search(text)
+                best = min(best, time.perf_counter() - t0)
+                if best <= budget:
+                    break
+            if best > budget:
+                return f"{best * 1000:.0f} ms on {size:,} characters of {unit!r} repeated"
+    return None
+
+
+def _load_markers(root: Path, problems: list[Problem], probe: bool = False) -> dict[str, Marker]:
     doc, r = read_file(root / "markers.yaml", root, problems)
     if doc is None:
         return {}
@@ -210,9 +327,17 @@ def _load_markers(root: Path, problems: list[Problem]) -> dict[str, Marker]:
                 r.bad("KB033", p + ("patterns", i), "must be written in lower case (escapes like \\S aside): markers are matched against the lower-cased paste")
                 continue
             try:
-                compiled.append(re.compile(str(pat)))
+                rx = re.compile(str(pat))
             except re.error as exc:
                 r.bad("KB014", p + ("patterns", i), f"is not a valid regex: {exc}")
+                continue
+            hazard = backtrack_hazard(str(pat))
+            slow = None if hazard or not probe else slow_probe(rx)
+            if hazard or slow:
+                r.bad("KB039", p + ("patterns", i), f"can backtrack catastrophically: {hazard or 'too slow, ' + str(slow)}; "
+                                                    "rewrite it without nested or overlapping repeats")
+                continue
+            compiled.append(rx)
         sets = {k: v for k, v in (spec.get("sets") or {}).items()}
         out[name] = Marker(name, str(spec.get("description") or ""), tuple(compiled), MappingProxyType(sets))
     return out
@@ -402,7 +527,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)))
 
 
-def _build(path: str | os.PathLike[str]) -> tuple[KB | None, list[Problem]]:
+def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None, list[Problem]]:
     root = Path(path).resolve()
     problems: list[Problem] = []
     if not (root / "hints.yaml").is_file():
@@ -412,7 +537,7 @@ def _build(path: str | os.PathLike[str]) -> tuple[KB | None, list[Problem]]:
     if not hints:
         # every cause and error names hints: without them the rest would only echo this problem
         return None, problems
-    markers = _load_markers(root, problems)
+    markers = _load_markers(root, problems, probe)
     for mname, m in markers.items():
         for hk in m.sets:
             if hk not in hints:
@@ -464,8 +589,8 @@ def _build(path: str | os.PathLike[str]) -> tuple[KB | None, list[Problem]]:
 
 
 def check(path: str | os.PathLike[str] | None = None) -> list[Problem]:
-    """Every problem in the KB (empty list: it is sound)."""
-    _, problems = _build(path or config.kb_path())
+    """Every problem in the KB (empty list: it is sound), with the marker patterns timed too."""
+    _, problems = _build(path or config.kb_path(), probe=True)
     return problems
 
 
