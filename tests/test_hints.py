@@ -88,3 +88,27 @@ def test_two_noes_demote_a_cause_more_than_one(posterior):
     _, once = posterior({"signs": ["!missing-session-token"]})
     _, twice = posterior({"signs": ["!missing-session-token", "!missing-session-token"]})
     assert share(twice) < share(once)
+
+
+# --- what a refusal quotes of what was sent ----------------------------------------------
+
+def test_a_refused_value_is_quoted_masked_and_cut(kb):
+    secret = "kWcrlUX5JEDGM/LtmEENI+aVmYvHNif5zB+d9+ct"
+    for key, value in (("region", secret), ("key_prefix", "AKIAJ7Q2ZK4XW3N5PLMD"), ("runner", "x" * 200),
+                       ("env_vars_set", ["AWS_PROFILE", secret]), ("clock_skew_seconds", 7 ** 6000),
+                       ("clock_skew_seconds", f"aws_secret_access_key={secret}")):
+        with pytest.raises(HintError) as exc:
+            check_hints(kb, {key: value})
+        message = str(exc.value)
+        assert exc.value.field == key and f"'{key}'" in message
+        assert secret not in message and "AKIAJ7Q2ZK4XW3N5PLMD" not in message and "x" * 41 not in message
+        assert len(message.split("got ", 1)[-1]) <= 60 or "must be one of" in message
+
+
+def test_an_unknown_hint_name_is_quoted_only_when_it_looks_like_one(kb):
+    with pytest.raises(HintError) as exc:
+        check_hints(kb, {"AKIAJ7Q2ZK4XW3N5PLMD": "x"})
+    assert "AKIAJ7Q2ZK4XW3N5PLMD" not in str(exc.value) and "(a name that is not a hint)" in str(exc.value)
+    with pytest.raises(HintError) as exc:
+        check_hints(kb, {"x" * 41: "x"})
+    assert "x" * 41 not in str(exc.value)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .knowledge import KB, Cause, Hint
+from .redact import redact
 
 # Each pattern is written once, in the common ground of Python's `re` (ASCII) and
 # the ECMA dialect of OpenAPI documents: the server and its document say the same.
@@ -42,6 +43,29 @@ _SEP = "[, \\t\\r\\n\\f\\v]"
 NOTEWORTHY = 1.4
 
 Feature = Any  # a str, or the signs kind's tuple of answers
+
+
+# An error message quotes what a client sent only masked and cut to this length:
+# a secret pasted into a hint must not come back in the 400 that refuses it.
+ECHO_LIMIT = 40
+_HINT_NAME = re.compile(r"[a-z_]{1,40}", re.ASCII)
+
+
+def quote_value(value: Any) -> str:
+    """A client's value as a HintError message may quote it: secrets masked, at most ECHO_LIMIT characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return "(a number too long to show)"
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except (ValueError, RecursionError):
+        return "(a value too large to show)"
+    text = redact(text).text  # whole, then cut: a secret cut short would no longer look like one
+    return repr(text[:ECHO_LIMIT] + ("..." if len(text) > ECHO_LIMIT else ""))
+
+
+def quote_name(name: Any) -> str:
+    """A hint name a client sent, quoted only when it looks like one."""
+    return f"'{name}'" if isinstance(name, str) and _HINT_NAME.fullmatch(name) else "(a name that is not a hint)"
 
 
 class HintError(ValueError):
@@ -176,7 +200,7 @@ class BoolKind(Kind):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        raise HintError(hint.key, f"hint '{hint.key}' must be true or false, not {value!r}")
+        raise HintError(hint.key, f"hint '{hint.key}' must be true or false, not {quote_value(value)}")
 
     def feature(self, hint: Hint, value: Any) -> str:
         return "true" if value else "false"
@@ -191,7 +215,7 @@ class EnumKind(Kind):
 
     def check(self, hint: Hint, value: Any) -> str:
         if not isinstance(value, str) or value not in hint.values:
-            raise HintError(hint.key, f"hint '{hint.key}' must be one of {', '.join(hint.values)}; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be one of {', '.join(hint.values)}; got {quote_value(value)}")
         return value
 
     def feature(self, hint: Hint, value: Any) -> str:
@@ -207,7 +231,7 @@ class RegionKind(Kind):
 
     def check(self, hint: Hint, value: Any) -> str:
         if not isinstance(value, str) or not value.isascii() or not REGION.fullmatch(value.strip(SPACE).lower()):
-            raise HintError(hint.key, f"hint '{hint.key}' must be an AWS region name like eu-west-1; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be an AWS region name like eu-west-1; got {quote_value(value)}")
         return value.strip(SPACE).lower()
 
     def feature(self, hint: Hint, value: Any) -> str:
@@ -226,7 +250,7 @@ class VersionKind(Kind):
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             value = str(value)
         if not isinstance(value, str) or not VERSION.fullmatch(value.strip(SPACE)):
-            raise HintError(hint.key, f"hint '{hint.key}' must be a version like 1.5.7; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be a version like 1.5.7; got {quote_value(value)}")
         return value.strip(SPACE).lstrip("v")
 
     def feature(self, hint: Hint, value: Any) -> str:
@@ -252,7 +276,7 @@ class VarlistKind(Kind):
         if isinstance(value, tuple):
             value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and ENV_NAME.fullmatch(v) for v in value):
-            raise HintError(hint.key, f"hint '{hint.key}' must be a list of AWS_* variable names; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be a list of AWS_* variable names; got {quote_value(value)}")
         return sorted(set(value))
 
     def feature(self, hint: Hint, value: Any) -> str:
@@ -276,7 +300,7 @@ class SkewKind(Kind):
         if isinstance(value, str) and NUMBER.fullmatch(value.strip(SPACE)):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 10**9:
-            raise HintError(hint.key, f"hint '{hint.key}' must be a number of seconds; got {value!r}")
+            raise HintError(hint.key, f"hint '{hint.key}' must be a number of seconds; got {quote_value(value)}")
         return value
 
     def feature(self, hint: Hint, value: Any) -> str:
@@ -306,7 +330,7 @@ class SignsKind(Kind):
             value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and v.lstrip("!") in hint.values for v in value):
             raise HintError(hint.key, f"hint '{hint.key}' must be a list of cause ids (matching signs) or '!<id>' "
-                                      f"(signs that do not match); got {value!r}")
+                                      f"(signs that do not match); got {quote_value(value)}")
         # A sign said to match counts once; one said not to match counts once per
         # offer (it may be offered again), never more.
         seen: Counter[str] = Counter()
@@ -423,7 +447,7 @@ def check_hints(kb: KB, hints: Any) -> dict[str, Any]:
     for key, value in hints.items():
         hint = kb.hints.get(key)
         if hint is None:
-            raise HintError(key, f"unknown hint '{key}'; known hints: {', '.join(kb.hints)}")
+            raise HintError(key, f"unknown hint {quote_name(key)}; known hints: {', '.join(kb.hints)}")
         if value is None or value == UNKNOWN:
             continue  # an explicit "I don't know" is handled by the caller
         out[key] = check_value(hint, value)

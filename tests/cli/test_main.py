@@ -118,3 +118,41 @@ def test_walk_names_the_answer_after_which_the_expected_cause_fell(tmp_path):
     line = r.stdout.splitlines()[0]
     assert "WORSE after key_prefix=AKIA (" in line
     assert any(line.split()[:3] == ["key_prefix", "0", "1"] for line in r.stdout.splitlines())
+
+
+def _key_pair(rng):
+    """A fresh access key id and secret access key, of AWS's shapes."""
+    key_id = "AKIA" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16))
+    chars = [rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(37)]
+    chars += [rng.choice("abcdef"), rng.choice("QRSTUV"), rng.choice("0123456789")]
+    rng.shuffle(chars)
+    return key_id, "".join(chars)
+
+
+def test_a_refused_hint_never_echoes_a_secret(tmp_path, capsys, icti):
+    import random
+    import secrets
+
+    import pytest
+
+    from authdoctor.cli.main import main
+    seed = secrets.randbits(32)
+    rng = random.Random(seed)
+    paste = tmp_path / "err.txt"
+    paste.write_text(icti + "\n")
+    for _ in range(2):
+        key_id, secret = _key_pair(rng)
+        for hint in (f"key_prefix={key_id}", f"region={secret}", f"runner={key_id}{secret}", f"{key_id}=local",
+                     f"{secret}=x", f"env_vars_set={key_id},{secret}", f"terraform_version={secret}", key_id, secret):
+            try:
+                code = main(["diagnose", str(paste), "--hint", hint])
+            except SystemExit as exc:  # argparse refuses a --hint without '='
+                code = exc.code
+            out = capsys.readouterr()
+            said = out.out + out.err
+            assert code == 2 and "error" in said, (hint, said)
+            windows = {s[i:i + 12] for s in (key_id, secret) for i in range(len(s) - 11)}
+            assert not [w for w in windows if w in said], (seed, hint, said)
+    with pytest.raises(SystemExit):
+        main(["diagnose", str(paste), "--hint", "AKIAJ7Q2ZK4XW3N5PLMD"])
+    assert "'AKIA****REDACTED****'" in capsys.readouterr().err

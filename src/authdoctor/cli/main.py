@@ -10,7 +10,8 @@ from .. import knowledge
 
 def _parse_hint(raw: str) -> tuple[str, object]:
     if "=" not in raw:
-        raise argparse.ArgumentTypeError(f"--hint takes key=value, got {raw!r}")
+        from ..hints import quote_value  # masked and cut: what was typed may be a secret
+        raise argparse.ArgumentTypeError(f"--hint takes key=value, got {quote_value(raw)}")
     key, value = raw.split("=", 1)
     key, value = key.strip(), value.strip()
     if key == "env_vars_set":
