@@ -22,3 +22,20 @@ def test_the_log_line_carries_the_request_facts_and_never_the_pasted_text(client
 def test_the_log_line_of_a_refused_request_names_its_error_code(client, access_log, icti_provider):
     client.post("/api/v1/diagnose", json={"error": icti_provider, "hints": {"colour": "blue"}})
     assert access_log[-1]["status"] == 400 and access_log[-1]["error_code"] == "unknown_hint"
+
+
+def test_a_404_path_and_its_query_are_never_logged(client, access_log):
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+    for path in (f"/{secret}", f"/static/{secret}.css", f"/api/v1/{secret}?token={secret}", f"/?x={secret}&aws_secret_access_key={secret}"):
+        client.get(path)
+        line = json.dumps(access_log[-1])
+        assert secret not in line and "EXAMPLEKEY" not in line, line
+    client.get(f"/nope/{secret}")
+    assert access_log[-1]["route"] == "(no route)" and access_log[-1]["status"] == 404
+    client.get(f"/?q={secret}")
+    assert access_log[-1]["route"] == "/"
+
+
+def test_a_method_the_log_does_not_know_is_not_logged_as_sent(client, access_log):
+    client.open("/", method="AKIAJ7Q2ZK4XW3N5PLMD")
+    assert access_log[-1]["method"] == "(other)" and "AKIA" not in json.dumps(access_log[-1])

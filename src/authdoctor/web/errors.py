@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("authdoctor")
@@ -35,6 +35,23 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return render_template("error.html", status=status, message=message, request_id=rid), status
 
 
+class Withheld(Exception):
+    """Stands in for an unexpected exception in the log: its frames, not its message."""
+
+
+def _withheld(exc: BaseException) -> tuple:
+    """The exception for the log, its message dropped: a message may quote the request
+    (a value, a header, a piece of the paste), and no log line may carry a secret."""
+    tb = exc.__traceback__
+    where = ""
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+    stand_in = Withheld(f"{type(exc).__name__}{where} (message not logged: it may quote the request)")
+    return (Withheld, stand_in, exc.__traceback__)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -52,17 +69,18 @@ def init_app(app: Flask) -> None:
             404: "no such page",
             429: f"too many requests (limit: {exc.description}); wait a little and send it again",
         }.get(status, exc.description or exc.name)
-        resp = error_response(status, code, message)
+        resp = make_response(error_response(status, code, message))
         allowed = getattr(exc, "valid_methods", None)
         if status == 405 and allowed:
-            resp[0].headers["Allow"] = ", ".join(allowed)
+            resp.headers["Allow"] = ", ".join(allowed)
         return resp
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         # never a stack trace to the client; the request id ties the log line to the answer
         g.error_code = "internal"
-        log.exception("unexpected error", extra={"request_id": getattr(g, "request_id", None)})
+        log.error("unexpected error: %s", type(exc).__name__, exc_info=_withheld(exc),
+                  extra={"request_id": getattr(g, "request_id", None)})
         return error_response(500, "internal", "something went wrong on our side; quote the request id when you report it")
 
     @app.before_request

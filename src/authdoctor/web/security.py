@@ -15,6 +15,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 access_log = logging.getLogger("authdoctor.access")
 
+# The log names a request by its route rule, never by its path or query (a
+# secret pasted into a URL would be written out); a path no rule matched is one
+# fixed marker. The method is the client's own word too, so only known ones.
+NO_ROUTE = "(no route)"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"})
+
 
 def _setup_logging() -> None:
     if not access_log.handlers:
@@ -50,8 +56,8 @@ def init_app(app: Flask) -> None:
             resp.headers["X-Request-Id"] = g.request_id
         entry = {
             "request_id": getattr(g, "request_id", None),
-            "method": request.method,
-            "route": request.url_rule.rule if request.url_rule else request.path[:100],
+            "method": request.method if request.method in METHODS else "(other)",
+            "route": request.url_rule.rule if request.url_rule else NO_ROUTE,
             "status": resp.status_code,
             "error_code": getattr(g, "error_code", None),
             "recognized_code": getattr(g, "recognized_code", None),
