@@ -57,3 +57,43 @@ def slack_signature(slack_secret):
         digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
         return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}"}
     return signature
+
+
+# --- generated secrets ------------------------------------------------------------
+
+_KEY_ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_SECRET_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def new_key_pair(rng) -> tuple[str, str]:
+    """An access key id and a secret access key of AWS's shapes, new each call."""
+    key_id = "AKIA" + "".join(rng.choice(_KEY_ID_CHARS) for _ in range(16))
+    # random base64 of 40 characters, with the upper case, lower case and digit every real one has
+    body = [rng.choice(_SECRET_CHARS) for _ in range(37)] + [rng.choice("abcdefgh"), rng.choice("QRSTUV"), rng.choice("0123456789")]
+    rng.shuffle(body)
+    return key_id, "".join(body)
+
+
+@pytest.fixture()
+def key_pairs():
+    """key_pairs(n) -> n fresh (access key id, secret access key) pairs; the seed is in the test's id on failure."""
+    import random
+    import secrets as _secrets
+    seed = _secrets.randbits(32)
+    rng = random.Random(seed)
+
+    def pairs(n: int = 3) -> list[tuple[str, str]]:
+        return [new_key_pair(rng) for _ in range(n)]
+    pairs.seed = seed
+    return pairs
+
+
+def _leaked(text: str, *secrets: str, window: int = 12) -> list[str]:
+    """Every secret of which any `window` characters in a row appear in `text`."""
+    return [s for s in secrets if any(s[i:i + window] in text for i in range(len(s) - window + 1))]
+
+
+@pytest.fixture(scope="session")
+def leaks():
+    """leaks(text, *secrets) -> the secrets of which 12 characters in a row appear in text."""
+    return _leaked

@@ -120,3 +120,96 @@ def test_i_dont_know_removes_the_question_without_evidence(client, icti):
 def test_healthz_reports_kb_version_and_cause_count(client):
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["causes"] == 28 and body["kb_version"]
+
+
+# --- what an attacker's test found (issue 17) -----------------------------------------
+
+def test_json_nested_10000_deep_is_400_not_500(client):
+    for body in ("[" * 10_000 + "]" * 10_000, '{"error": ' + "[" * 10_000 + "]" * 10_000 + "}"):
+        r = client.post("/api/v1/diagnose", data=body, content_type="application/json")
+        assert r.status_code == 400 and err(r)["code"] == "bad_json" and "nests" in err(r)["message"]
+
+
+def test_json_nested_past_32_levels_is_400_naming_the_field(client, icti):
+    deep: list = []
+    for _ in range(40):
+        deep = [deep]
+    r = post(client, {"error": icti, "hints": {"env_vars_set": ["AWS_PROFILE"], "runner": deep}})
+    assert r.status_code == 400 and err(r)["code"] == "bad_json" and err(r)["field"] == "hints.runner"
+
+
+def test_a_4300_digit_integer_in_a_hint_is_400_naming_the_problem(client, icti):
+    for digits in (4300, 4301, 101):
+        for hint in ("terraform_version", "clock_skew_seconds", "runner"):
+            body = f'{{"error": "{icti}", "hints": {{"{hint}": {"7" * digits}}}}}'
+            r = client.post("/api/v1/diagnose", data=body, content_type="application/json")
+            assert r.status_code == 400, (digits, hint, r.get_data()[:200])
+            assert err(r)["code"] == "bad_json" and f"{digits:,} digits" in err(r)["message"]
+
+
+def test_a_lone_surrogate_is_400_naming_the_field(client, icti):
+    lone = "\\ud800"  # as JSON spells it: six characters, no surrogate in this file
+    cases = {f'{{"error": "{lone} {icti}"}}': "error",
+             f'{{"error": "{icti}", "hints": {{"runner": "{lone}"}}}}': "hints.runner",
+             f'{{"error": "{icti}", "unknown": ["{lone}"]}}': "unknown",
+             f'{{"error": "{icti}", "hints": {{"{lone}": "x"}}}}': "hints"}
+    for body, field in cases.items():
+        r = client.post("/api/v1/diagnose", data=body, content_type="application/json")
+        assert r.status_code == 400, (body, r.get_data()[:200])
+        assert err(r)["code"] == "invalid_field" and err(r)["field"] == field and "surrogate" in err(r)["message"]
+
+
+def chunked(client, path, body: bytes, content_type: str):
+    """A body sent as gunicorn hands one over: Transfer-Encoding chunked, no Content-Length,
+    the stream already de-chunked and ended by the server (wsgi.input_terminated)."""
+    import io
+    return client.post(path, input_stream=io.BytesIO(body), content_type=content_type,
+                       headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_a_chunked_body_over_64_kib_is_413_not_cut(client, icti):
+    import json
+    pad = 64 * 1024 - len(json.dumps({"error": icti}))
+    at_limit = json.dumps({"error": icti + " " * pad}).encode()
+    assert len(at_limit) == 64 * 1024
+    ok = chunked(client, "/api/v1/diagnose", at_limit, "application/json")
+    assert ok.status_code == 200 and ok.get_json()["error_code"] == "InvalidClientTokenId"
+    over = json.dumps({"error": icti + " " * (pad + 1)}).encode()
+    r = chunked(client, "/api/v1/diagnose", over, "application/json")
+    assert r.status_code == 413 and err(r)["code"] == "too_large"
+
+
+def echo_cases(key_id: str, secret: str) -> list[dict]:
+    """Ways to put a secret where an error message might quote it back."""
+    return [{"hints": {"key_prefix": key_id}}, {"hints": {"region": secret}}, {"hints": {"runner": key_id + secret}},
+            {"hints": {"terraform_version": secret}}, {"hints": {"env_vars_set": [key_id, secret]}},
+            {"hints": {"clock_skew_seconds": secret}}, {"hints": {"in_docker": key_id}},
+            {"hints": {key_id: "local"}}, {"hints": {secret: "local"}}, {"hints": {f"aws_secret_access_key={secret}": 1}},
+            {"unknown": [key_id]}, {"unknown": ["runner", secret]}]
+
+
+def test_a_refused_hint_never_echoes_a_secret_in_its_value_name_or_unknown(client, icti, key_pairs, leaks):
+    for key_id, secret in key_pairs(3):
+        for extra in echo_cases(key_id, secret):
+            r = post(client, {"error": icti, **extra})
+            text = r.get_data(as_text=True)
+            assert r.status_code == 400, (extra, text)
+            assert not leaks(text, key_id, secret), (key_pairs.seed, extra, text)
+            e = err(r)
+            assert e["code"] in ("invalid_hint", "unknown_hint") and len(e.get("field", "")) <= 40
+
+
+def test_a_refused_value_is_quoted_masked_and_cut(client, icti):
+    e = err(post(client, {"error": icti, "hints": {"key_prefix": KEY}}))
+    assert e["field"] == "hints.key_prefix" and "'AKIA****REDACTED****'" in e["message"]
+    e = err(post(client, {"error": icti, "hints": {"runner": "x" * 500}}))
+    assert "'" + "x" * 40 + "...'" in e["message"] and "x" * 41 not in e["message"]
+
+
+def test_an_unknown_hint_name_is_quoted_only_when_it_looks_like_one(client, icti):
+    e = err(post(client, {"error": icti, "hints": {"colour": "blue"}}))
+    assert e["field"] == "hints.colour" and "'colour'" in e["message"]
+    e = err(post(client, {"error": icti, "hints": {"Colour-2": "blue"}}))
+    assert e["field"] == "hints" and "(a name that is not a hint)" in e["message"] and "Colour-2" not in e["message"]
+    e = err(post(client, {"error": icti, "unknown": ["colour"]}))
+    assert e["code"] == "unknown_hint" and e["field"] == "unknown" and "'colour'" in e["message"]

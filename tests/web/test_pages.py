@@ -1,7 +1,8 @@
 """The page: paste, hints as selects, the ranked answer; escaped and inert whatever is pasted, and working without JavaScript."""
 import re
+from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -158,3 +159,116 @@ def test_an_invalid_hint_does_not_echo_the_unmasked_paste(client, icti_provider)
     secret = "kWcrlUX5JEDGM/LtmEENI+aVmYvHNif5zB+d9+ct"
     r = client.post("/", data={"error": f"{icti_provider}\naws_secret_access_key = {secret}", "region": "nowhere"})
     assert r.status_code == 400 and secret not in r.get_data(as_text=True)
+
+
+# --- what an attacker's test found (issue 17) -----------------------------------------
+
+@pytest.fixture()
+def engine_runs(make_app, monkeypatch):
+    """A fresh app's client, and the list of its engine runs (the real engine, counted)."""
+    app = make_app()
+    doctor = app.extensions["authdoctor"]
+    runs, real = [], doctor.diagnose
+
+    def counted(*args, **kwargs):
+        runs.append(kwargs)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(doctor, "diagnose", counted)
+    return app.test_client(), runs
+
+
+def thread_length(html: str) -> int:
+    return html.count('<article class="step">')
+
+
+def answer_id(html: str) -> str:
+    return re.search(r"answer id <code>([0-9a-f]+)</code>", html).group(1)
+
+
+def test_a_hundred_duplicate_steps_run_the_engine_once_per_distinct_step(engine_runs, icti):
+    client, runs = engine_runs
+    steps = ",".join(["runner"] * 100 + ["AKIAJ7Q2ZK4XW3N5PLMD", "no_such_hint"])
+    r = client.post("/?" + urlencode({"runner": "local", "steps": steps}), data={"error": icti})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and len(runs) == 2 and thread_length(html) == 1
+    assert "AKIAJ7Q2ZK4XW3N5PLMD" not in html and "no_such_hint" not in html
+
+
+def test_steps_are_capped_at_a_dozen_and_the_answer_is_unchanged(engine_runs, kb, icti):
+    from authdoctor.web.pages import MAX_STEPS
+    client, runs = engine_runs
+    names = [k for k, h in kb.hints.items() if h.type != "signs"]
+    assert len(names) > MAX_STEPS
+    plain = client.post("/?" + urlencode({"unknown": ",".join(names)}), data={"error": icti}).get_data(as_text=True)
+    runs.clear()
+    r = client.post("/?" + urlencode({"unknown": ",".join(names), "steps": ",".join(names * 5)}), data={"error": icti})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and thread_length(html) == MAX_STEPS and len(runs) <= MAX_STEPS + 1
+    assert answer_id(html) == answer_id(plain)  # answers before the last dozen still count, as hints given up front
+    # the latest steps are the ones shown, and the next links carry no more than the cap plus the new question
+    shown = re.findall(r'<p class="asked">Asked: ', html)
+    assert len(shown) == MAX_STEPS
+    for link in re.findall(r'(?:formaction|href)="(/\?[^"]+)"', html):
+        steps = parse_qs(urlsplit(link.replace("&amp;", "&")).query).get("steps", [""])[0]
+        assert len(steps.split(",")) <= MAX_STEPS + 1
+
+
+def test_a_chunked_page_post_over_64_kib_is_413_not_cut(client, icti):
+    import io
+
+    def chunked(body: bytes):
+        # as gunicorn hands it over: no Content-Length, the stream de-chunked and ended by the server
+        return client.post("/", input_stream=io.BytesIO(body), content_type="application/x-www-form-urlencoded",
+                           headers={"Transfer-Encoding": "chunked"}, environ_overrides={"wsgi.input_terminated": True})
+    head = urlencode({"error": icti}).encode()
+    ok = chunked(head + b"+" * (64 * 1024 - len(head)))
+    assert ok.status_code == 200 and "InvalidClientTokenId" in ok.get_data(as_text=True)
+    r = chunked(head + b"+" * (64 * 1024 - len(head) + 1))
+    assert r.status_code == 413 and "64 KiB" in r.get_data(as_text=True)
+
+
+def test_a_refused_hint_on_the_page_never_echoes_a_secret(client, icti, key_pairs, leaks):
+    for key_id, secret in key_pairs(3):
+        refused = [("/?" + urlencode({"region": secret}), {"error": icti}),
+                   ("/", {"error": icti, "key_prefix": key_id}),
+                   ("/?" + urlencode({"terraform_version": key_id + secret}), {"error": icti}),
+                   ("/?" + urlencode({"env_vars_set": f"{key_id},{secret}", secret: "x"}), {"error": icti})]
+        for url, form in refused:
+            r = client.post(url, data=form)
+            html = r.get_data(as_text=True)
+            assert r.status_code == 400 and 'class="form-error"' in html, (url, form)
+            assert not leaks(html, key_id, secret), (key_pairs.seed, url, form)
+        # names that are not hints are dropped from unknown and steps, never quoted back
+        for url in ("/?" + urlencode({"unknown": f"{key_id},runner", "steps": f"{secret},runner"}),
+                    "/?" + urlencode({key_id: secret, "error": icti})):
+            r = client.post(url, data={"error": icti}) if "error=" not in url else client.get(url)
+            assert r.status_code == 200 and not leaks(r.get_data(as_text=True), key_id, secret), url
+
+
+def test_the_page_says_what_it_masked_and_carries_only_the_masked_text(client, icti, key_pairs, leaks):
+    key_id, secret = key_pairs(1)[0]
+    r = client.post("/", data={"error": f"{icti}\naws_access_key_id = {key_id}\n{secret}"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and not leaks(html, key_id, secret), key_pairs.seed
+    note = re.search(r'<p class="[^"]*masked-note[^"]*" id="masked">([^<]+)</p>', html)
+    assert note and note.group(1) == ("We masked an AWS access key id and an AWS secret access key "
+                                      "in your paste; rotate them.")
+    assert html.index('id="masked"') > html.index("</textarea>")  # right under the text box
+    hidden = re.search(r'<input type="hidden" name="error" value="([^"]*)">', html)
+    assert hidden and "REDACTED" in unescape(hidden.group(1))
+    link = unescape(re.search(r'Link to this step[^<]*<a href="([^"]+)"', html).group(1))
+    shared = parse_qs(urlsplit(link).query)["error"][0]
+    assert "AKIA****REDACTED****" in shared and not leaks(link, key_id, secret)
+    # an answer button's URL carries hints only, never the text
+    assert all("error=" not in a for a in re.findall(r'formaction="([^"]+)"', html))
+
+
+def test_no_masked_line_when_nothing_was_masked(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    assert 'id="masked"' not in html
+
+
+def test_a_refused_hint_still_says_what_was_masked(client, icti, key_pairs):
+    key_id, _ = key_pairs(1)[0]
+    html = client.post("/?region=nowhere", data={"error": f"{icti}\n{key_id}"}).get_data(as_text=True)
+    assert "We masked an AWS access key id in your paste; rotate it." in html and key_id not in html

@@ -1,5 +1,6 @@
 """Rate limits: per client address on the page and the API, per team on Slack; 429s in each door's own form."""
 import json
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -75,3 +76,27 @@ def test_unsigned_slack_posts_do_not_spend_a_teams_quota(limited, slack_signatur
         r = limited.post("/slack/commands", data=body, content_type=FORM, headers=slack_signature(body, secret="wrong"))
         assert r.status_code == 401
     assert slack_command("T1").status_code == 200
+
+
+def test_forged_posts_that_used_to_fail_with_500_do_not_spend_a_teams_quota(limited, slack_command, icti_provider):
+    # a non-ASCII signature, and a button payload nested too deep to parse: unsigned both,
+    # each once a 500 that counted against team T1; now refused, and never counted
+    ts = str(int(time.time()))
+    for _ in range(3):
+        body = urlencode({"team_id": "T1", "text": icti_provider})
+        r = limited.post("/slack/commands", data=body, content_type=FORM,
+                         headers={"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + "\u00e9" * 64})
+        assert r.status_code == 401
+        body = urlencode({"team_id": "T1", "payload": "[" * 10_000})
+        r = limited.post("/slack/interactions", data=body, content_type=FORM,
+                         headers={"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + "0" * 64})
+        assert r.status_code == 401
+    assert [slack_command("T1").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_only_a_verified_request_spends_the_quota_whatever_its_status(limited, slack_signature):
+    # a signed post that is refused (400, bad payload) is Slack's own request: it counts
+    def bad(team):
+        body = urlencode({"payload": json.dumps({"type": "block_actions", "team": {"id": team}, "actions": {"x": 1}})})
+        return limited.post("/slack/interactions", data=body, content_type=FORM, headers=slack_signature(body)).status_code
+    assert [bad("T9") for _ in range(3)] == [400, 400, 429]

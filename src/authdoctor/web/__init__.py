@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import config, knowledge
 from ..diagnose import Doctor
@@ -42,3 +43,20 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None) -> F
 def doctor() -> Doctor:
     from flask import current_app
     return current_app.extensions["authdoctor"]
+
+
+def read_body(limit: int = MAX_BODY) -> bytes:
+    """The request body, cached, or RequestEntityTooLarge (413) when it is over `limit` bytes.
+
+    A chunked body has no Content-Length to refuse up front, and werkzeug reads
+    a stream only up to the request's max_content_length: read with that limit,
+    a body over it would come back silently cut at exactly `limit` bytes. So it
+    is read to one byte past the limit, and that byte means 413.
+    """
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    request.max_content_length = limit + 1
+    data = request.get_data(cache=True)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    return data

@@ -4,33 +4,89 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..diagnosis import Diagnosis
-from ..hints import SPACE, HintError
-from . import MAX_BODY, doctor
+from ..hints import SPACE, HintError, quote_name
+from . import MAX_BODY, doctor, read_body
 from .errors import ApiError
 from .openapi import openapi_document
 from .security import note_answer
 
 bp = Blueprint("api", __name__)
 
+# No field nests deeper than `hints` -> a list -> its items; 32 is generous and
+# keeps every later walk (checks, repr, the error message) far from the recursion limit.
+MAX_DEPTH = 32
+# Python refuses to turn integers over 4,300 digits into text, mid-parse or when a
+# message quotes them; no hint takes more than a few digits.
+MAX_DIGITS = 100
+
+
+def _int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ApiError(400, "bad_json", f"a number in the body is {len(digits.lstrip('-')):,} digits long; "
+                                        f"no field takes more than {MAX_DIGITS}")
+    return int(digits)
+
+
+def _check_shape(body: dict) -> None:
+    """No nesting deeper than MAX_DEPTH, and no string that is not text (a lone UTF-16
+    surrogate, which a JSON \\u escape can spell but UTF-8 cannot carry): 400 naming the field."""
+    parts: list[tuple[str | None, object, object]] = []
+    for key, value in body.items():
+        if key == "hints" and isinstance(value, dict):
+            parts += [(f"hints.{k}" if quote_name(k) == f"'{k}'" else "hints", k, v) for k, v in value.items()]
+        else:
+            parts.append((key if key in ("error", "hints", "unknown") else None, key, value))
+    for field, key, value in parts:
+        problem = _problem(key) or _problem(value)
+        if problem == "depth":
+            raise ApiError(400, "bad_json", f"the body nests more than {MAX_DEPTH} levels deep", field)
+        if problem == "surrogate":
+            raise ApiError(400, "invalid_field", "a string in the body holds a lone UTF-16 surrogate (like \\ud800), "
+                                                 "which is not a character: send the text as UTF-8", field)
+
+
+def _problem(node: object) -> str | None:
+    """"depth" or "surrogate" for the first problem in a parsed JSON value, else None."""
+    stack = [(node, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return "depth"
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return "surrogate"
+        elif isinstance(node, dict):
+            stack += [(k, depth) for k in node] + [(v, depth + 1) for v in node.values()]
+        elif isinstance(node, list):
+            stack += [(v, depth + 1) for v in node]
+    return None
+
 
 def parse_json_body() -> dict:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the request as Content-Type: application/json")
-    if (request.content_length or 0) > MAX_BODY:
-        raise ApiError(413, "too_large", "the request body is larger than 64 KiB; paste only the error block")
-    raw = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH
+    try:
+        raw = read_body(MAX_BODY)  # a chunked body too: over 64 KiB is 413, never cut
+    except RequestEntityTooLarge:
+        raise ApiError(413, "too_large", "the request body is larger than 64 KiB; paste only the error block") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "bad_encoding", "the request body is not valid UTF-8") from None
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ApiError(400, "bad_json", f"the body nests more than {MAX_DEPTH} levels deep") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_json", "the body must be a JSON object like {\"error\": \"...\"}")
+    _check_shape(body)
     return body
 
 
@@ -46,14 +102,24 @@ def run_diagnosis(body: dict) -> Diagnosis:
         raise ApiError(413, "too_large", "'error' is larger than 64 KiB; paste only the error block", "error")
     if "\x00" in error:
         raise ApiError(400, "invalid_field", "'error' contains NUL bytes: that is binary data, not an error message", "error")
+    kb = doctor().kb
     unknown = body.get("unknown", [])
     if not isinstance(unknown, list) or not all(isinstance(k, str) for k in unknown):
         raise ApiError(400, "invalid_field", "'unknown' must be a list of hint names you cannot answer", "unknown")
+    for name in unknown:
+        if name not in kb.hints:
+            # checked here, not by the engine, whose message would quote the name as sent
+            what = quote_name(name)
+            said = f"names {what}, which is not a hint" if what.startswith("'") else "holds a name that is not a hint"
+            raise ApiError(400, "unknown_hint", f"'unknown' {said}; known hints: {', '.join(kb.hints)}", "unknown")
     try:
         answer = doctor().diagnose(error, hints=body.get("hints"), unknown=unknown)
     except HintError as exc:
-        code = "unknown_hint" if str(exc).startswith("unknown hint") else "invalid_hint"
-        raise ApiError(400, code, str(exc), f"hints.{exc.field}" if exc.field != "hints" else "hints") from None
+        # the message quotes values masked and cut (hints.quote_value); the field names a hint, or just "hints"
+        if exc.field == "hints" or exc.field in kb.hints:
+            raise ApiError(400, "invalid_hint", str(exc), "hints" if exc.field == "hints" else f"hints.{exc.field}") from None
+        named = quote_name(exc.field) == f"'{exc.field}'"
+        raise ApiError(400, "unknown_hint", str(exc), f"hints.{exc.field}" if named else "hints") from None
     note_answer(answer)
     return answer
 

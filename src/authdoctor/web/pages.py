@@ -5,19 +5,49 @@ URL carries the hints (never the pasted text, which stays in the form body).
 """
 from __future__ import annotations
 
+import json
+from collections import Counter
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, g, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..hints import HintError, hint_text, kind
 from ..redact import redact
-from . import MAX_BODY, doctor
+from . import MAX_BODY, doctor, read_body
 from .security import note_answer
 
 bp = Blueprint("pages", __name__)
 
 # Short pasted texts (already redacted) may ride in a shareable link; long ones never do.
 LINK_TEXT_LIMIT = 1500
+# The thread shows at most this many answered questions, the latest; answers
+# before them still count, as hints given up front. Each shown step is one more
+# run of the engine over the paste, so a long ?steps= must not multiply it.
+MAX_STEPS = 12
+
+# What the page tells a person it masked in their paste, by kind.
+KIND_NAMES = {
+    "aws-access-key-id": "an AWS access key id",
+    "aws-secret-access-key": "an AWS secret access key",
+    "aws-session-token": "an AWS session token",
+    "terraform-cloud-token": "a Terraform Cloud token",
+    "github-token": "a GitHub token",
+    "slack-token": "a Slack token",
+    "slack-webhook": "a Slack webhook URL",
+    "jwt": "a JSON web token",
+    "private-key": "a private key",
+    "secret": "a secret",
+}
+
+
+def masked_note(kinds) -> str | None:
+    """One line for under the text box: what was masked in the paste, and to rotate it."""
+    if not kinds:
+        return None
+    names = [KIND_NAMES.get(k, "a " + k.replace("-", " ")) for k in kinds]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"We masked {listed} in your paste; rotate {'it' if len(names) == 1 else 'them'}."
 
 
 class FormError(Exception):
@@ -29,9 +59,10 @@ class FormError(Exception):
 def _form() -> dict:
     if request.method != "POST":
         return {}
-    if (request.content_length or 0) > MAX_BODY:
-        raise FormError(413, "The pasted text is larger than 64 KiB. Paste only the error block, not the whole log.")
-    raw = request.get_data(cache=True)
+    try:
+        raw = read_body(MAX_BODY)  # a chunked body too: over 64 KiB is 413, never cut
+    except RequestEntityTooLarge:
+        raise FormError(413, "The pasted text is larger than 64 KiB. Paste only the error block, not the whole log.") from None
     if request.mimetype == "application/x-www-form-urlencoded":
         try:
             pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
@@ -46,9 +77,14 @@ def _split(value: str | None) -> list[str]:
 
 
 def _state(kb, form: dict):
-    """Hints, answered steps and "don't know"s from the query, then the form."""
+    """Hints, answered steps and "don't know"s from the query, then the form.
+
+    Names that are not hints are dropped from `unknown` and `steps` (a link from
+    before the KB renamed a hint still works, and nothing quotes them back).
+    """
     args = request.args.to_dict()
-    hints, steps, unknown = {}, _split(args.get("steps")), _split(args.get("unknown"))
+    hints = {}
+    unknown = list(dict.fromkeys(u for u in _split(args.get("unknown")) if u in kb.hints))
     for source in (args, form):
         for key, value in source.items():
             if key in kb.hints and value not in ("", None):
@@ -56,8 +92,24 @@ def _state(kb, form: dict):
     for key, value in hints.items():  # list-valued hints travel comma-joined
         if kind(kb.hints[key]).many and isinstance(value, str):
             hints[key] = _split(value.replace(" ", ","))
-    steps = [s for s in steps if s in hints or s in unknown]
-    return hints, steps, unknown
+    return hints, _steps(kb, _split(args.get("steps")), hints, unknown), unknown
+
+
+def _steps(kb, names: list[str], hints: dict, unknown: list[str]) -> list[str]:
+    """The answered questions to show: each hint given or skipped once, in order, the one
+    question that is asked again (the differential one) at most once per answer in its
+    list; of those, the last MAX_STEPS."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name in names:
+        if name not in hints and name not in unknown:
+            continue
+        value = hints.get(name)
+        times = len(value) if kind(kb.hints[name]).repeats and isinstance(value, list) else 1
+        seen[name] += 1
+        if seen[name] <= max(times, 1):
+            out.append(name)
+    return out[-MAX_STEPS:]
 
 
 def _query(hints: dict, steps: list, unknown: list) -> str:
@@ -78,21 +130,31 @@ def index():
         form = _form()
     except FormError as exc:
         g.error_code = "too_large" if exc.status == 413 else "bad_encoding"
-        return render_template("index.html", kb=kb, text="", hints={}, form_error=exc.message, thread=[], answer=None), exc.status
+        return render_template("index.html", kb=kb, text="", hints={}, form_error=exc.message, thread=[], answer=None,
+                               masked=None), exc.status
     text = form.get("error", request.args.get("error", ""))
     hints, steps, unknown = _state(kb, form)
     if not text.strip():
         return render_template("index.html", kb=kb, text="", hints=hints, form_error=None if request.method == "GET" else "Paste an error first.",
-                               thread=[], answer=None), (200 if request.method == "GET" else 400)
+                               thread=[], answer=None, masked=None), (200 if request.method == "GET" else 400)
     if len(text.encode("utf-8")) > MAX_BODY:
         g.error_code = "too_large"
-        return render_template("index.html", kb=kb, text="", hints=hints, thread=[], answer=None,
+        return render_template("index.html", kb=kb, text="", hints=hints, thread=[], answer=None, masked=None,
                                form_error="The pasted text is larger than 64 KiB. Paste only the error block."), 413
     # the thread: the answer before any question was answered, then after each answer in turn
     base = {k: v for k, v in hints.items() if k not in steps}
     thread = []
+    done = {}  # engine answers of this request, by state
+
+    def run(paste, given, skipped):
+        # one engine run per distinct state: the same hints and skips give the same answer
+        key = json.dumps([sorted((k, hint_text(v)) for k, v in given.items()), sorted(skipped)])
+        if key not in done:
+            done[key] = d.diagnose(paste, hints=given, unknown=skipped)
+        return done[key]
+
     try:
-        answer = d.diagnose(text, hints=base, unknown=[u for u in unknown if u not in steps])
+        answer = run(text, base, [u for u in unknown if u not in steps])
         given: dict = {}
         for i, key in enumerate(steps):
             asked = answer.question
@@ -103,13 +165,14 @@ def index():
             thread.append({"answer": answer, "asked_hint": key, "question": asked,
                            "given_label": _answer_label(asked, value)})
             # the paste as masked the first time: one redaction a request, however long the thread
-            answer = d.diagnose(answer.paste, hints={**base, **given},
-                                unknown=skipped + [u for u in unknown if u not in steps])
+            answer = run(answer.paste, {**base, **given}, skipped + [u for u in unknown if u not in steps])
     except HintError as exc:
         g.error_code = "invalid_hint"
-        # the masked text: the raw paste would put its secrets back on the page
-        return render_template("index.html", kb=kb, text=redact(text).text, hints={}, thread=[], answer=None,
-                               form_error=f"{exc}"), 400
+        # the masked text: the raw paste would put its secrets back on the page; the
+        # message quotes the refused value masked and cut (hints.quote_value)
+        red = redact(text)
+        return render_template("index.html", kb=kb, text=red.text, hints={}, thread=[], answer=None,
+                               masked=masked_note(red.kinds), form_error=f"{exc}"), 400
     note_answer(answer)
     shown_text = answer.masked_text
     q = answer.question
@@ -124,7 +187,8 @@ def index():
     if len(shown_text) <= LINK_TEXT_LIMIT:
         link += "&" + urlencode({"error": shown_text})
     return render_template("index.html", kb=kb, text=shown_text, hints=hints, form_error=None, thread=thread,
-                           answer=answer, options=options, dont_know=dont_know, link=link)
+                           answer=answer, options=options, dont_know=dont_know, link=link,
+                           masked=masked_note(answer.redacted))
 
 
 def _step_value(kb, question, key, final):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import ExemptionScope, Limiter
 from flask_limiter.util import get_remote_address
 
@@ -34,8 +34,11 @@ except ImportError:  # pragma: no cover - the Slack door is optional
     MAX_SLACK_BODY = 256 * 1024
 
 # Statuses that mean the request never got past Slack's signature check (or
-# was refused before it): they must not spend the team's quota, or anyone who
-# knows a team id could lock that team out with unsigned posts.
+# was refused before it). Kept as a second lock: what decides is whether the
+# signature was verified (`g.slack_verified`, set by the Slack door), so that
+# no refusal of any status -- a 400, or a 500 from a bug -- spends the team's
+# quota unless Slack signed the request; else anyone who knows a team id could
+# lock that team out with unsigned posts.
 _UNVERIFIED = {401, 413, 429, 503}
 
 
@@ -44,16 +47,19 @@ def slack_team() -> str:
     team = None
     size = request.content_length
     if size is None or size <= MAX_SLACK_BODY:
-        request.max_content_length = MAX_SLACK_BODY
+        # one byte past the limit, as web.read_body reads: a chunked body over
+        # it stays too big for the door to refuse, instead of cached cut
+        request.max_content_length = MAX_SLACK_BODY + 1
         request.max_form_memory_size = MAX_SLACK_BODY
         # cache the raw bytes first: the signature is checked over exactly them,
         # and parsing the form would otherwise consume the stream
-        request.get_data(cache=True)
+        if len(request.get_data(cache=True)) > MAX_SLACK_BODY:
+            return "ip:" + (get_remote_address() or "-")
         team = request.form.get("team_id")
         if not team and request.form.get("payload"):
             try:
                 payload = json.loads(request.form["payload"])
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, nested too deep, a 4,301-digit number
                 payload = None
             if isinstance(payload, dict) and isinstance(payload.get("team"), dict):
                 team = payload["team"].get("id")
@@ -63,7 +69,7 @@ def slack_team() -> str:
 
 
 def _verified(response) -> bool:
-    return response.status_code not in _UNVERIFIED
+    return g.get("slack_verified", False) is True and response.status_code not in _UNVERIFIED
 
 
 def init_app(app: Flask) -> Limiter:

@@ -198,6 +198,85 @@ def test_response_url_outside_slack_is_refused(response_server, slack, slack_sec
     assert response_server.posts.empty()
 
 
+# --- what an attacker's test found (issue 17) ----------------------------------------------
+
+@pytest.mark.parametrize("signature", ["v0=" + "\u00e9" * 64, "v0=\u00ff", "\u00e9", "v0=" + "A" * 64, "v1=" + "a" * 64])
+def test_a_malformed_signature_header_is_401_not_500(diagnoses, slack, error_block, signature):
+    body = slack.command_body(error_block)
+    headers = {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": signature}
+    resp = slack.post("/slack/commands", body, headers=headers)
+    assert resp.status_code == 401 and resp.get_json()["error"]["code"] == "bad_signature"
+    assert diagnoses == []
+
+
+def test_a_chunked_slack_post_over_256_kib_is_413_not_cut(diagnoses, client, slack_signature):
+    import io
+    body = urllib.parse.urlencode({"team_id": "T1", "text": "x" * (257 * 1024)})
+    resp = client.post("/slack/commands", input_stream=io.BytesIO(body.encode()),
+                       content_type="application/x-www-form-urlencoded",
+                       headers={"Transfer-Encoding": "chunked", **slack_signature(body)},
+                       environ_overrides={"wsgi.input_terminated": True})
+    assert resp.status_code == 413 and resp.get_json()["error"]["code"] == "too_large"
+    assert diagnoses == []
+
+
+def _click_payload(response_url: str, **fields) -> dict:
+    return {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": "U0001"},
+            "response_url": response_url, **fields}
+
+
+def _act(value, action_id="answer:0") -> dict:
+    return {"actions": [{"action_id": action_id, "value": value if not isinstance(value, dict) else json.dumps(value)}]}
+
+
+def test_malformed_button_payloads_get_400_never_500(response_server, slack):
+    url = response_server.url
+    refused = [_click_payload(url, actions={"action_id": "answer:0"}), _click_payload(url, actions=["answer:0"]),
+               _click_payload(url, actions=[{"action_id": 5, "value": "{}"}]),
+               _click_payload(url, actions=[{"action_id": ["answer"], "value": "{}"}]),
+               _click_payload(url, **_act(5)), _click_payload(url, **_act(["x"])),
+               _click_payload(url, actions=[{"action_id": "answer:0", "value": {"t": "x"}}]),
+               _click_payload(5, **_act({"t": "x"}))]
+    for payload in refused:
+        resp = slack.post("/slack/interactions", urllib.parse.urlencode({"payload": json.dumps(payload)}))
+        assert resp.status_code == 400, (payload, resp.get_data(as_text=True)[:300])
+        assert resp.get_json()["error"]["code"] in ("bad_payload", "bad_response_url")
+    for raw in ("[" * 10_000, "1" * 5000, '"\\ud800"'):
+        resp = slack.post("/slack/interactions", urllib.parse.urlencode({"payload": raw}))
+        assert resp.status_code in (200, 400) and (resp.status_code == 200 or resp.get_json()["error"]["code"])
+    time.sleep(0.2)
+    assert response_server.posts.empty()
+
+
+def test_button_values_of_the_wrong_shape_get_a_notice_never_500(response_server, slack, error_block):
+    url = response_server.url
+    values = [{"t": 5}, {"t": "x", "h": [["runner", "local"]]}, {"t": "x", "h": {"runner": "local"}, "u": "runner"},
+              {"t": "x", "f": []}, {"t": "x", "r": 5}, {"t": error_block, "n": "big"}, {"t": "x", "k": 5},
+              {"t": "x", "p": ["k"]}, {"t": "x", "v": {}}, {"t": error_block, "n": True},
+              {"t": "\ud800" + error_block}, {"t": error_block, "h": {"runner": "\udfff"}},
+              "[" * 5000, "1" * 5000, "not json", [1, 2]]
+    for value in values:
+        raw = json.dumps(value) if not isinstance(value, str) else value
+        resp = slack.post("/slack/interactions", urllib.parse.urlencode({"payload": json.dumps(
+            _click_payload(url, actions=[{"action_id": "answer:0", "value": raw}]))}))
+        assert resp.status_code == 200, (value, resp.get_data(as_text=True)[:300])
+        got = slack.posted(response_server)["json"]
+        assert "expired" in got["text"], (value, got["text"])
+
+
+def test_button_state_naming_secrets_is_answered_without_them(response_server, slack, error_block, leaked):
+    url = response_server.url
+    for value in ({"t": error_block, "u": [leaked.key_id, "runner"]},
+                  {"t": error_block, "h": {leaked.key_id: "x"}},
+                  {"t": error_block, "h": {"region": leaked.secret}},
+                  {"t": error_block, "k": leaked.key_id, "o": leaked.secret}):
+        resp = slack.post("/slack/interactions", urllib.parse.urlencode({"payload": json.dumps(
+            _click_payload(url, actions=[{"action_id": "answer:0", "value": json.dumps(value)}]))}))
+        assert resp.status_code == 200
+        text = json.dumps(slack.posted(response_server)["json"])
+        assert leaked.key_id not in text and leaked.secret not in text, (value, text[:500])
+
+
 # --- the regression corpus, through Slack ----------------------------------------------------
 
 def _corpus():

@@ -33,11 +33,12 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Blueprint, current_app, g, jsonify, request
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...diagnosis import Diagnosis
-from ...hints import HintError
+from ...hints import HintError, quote_name
 from ...redact import Redaction
-from .. import doctor
+from .. import doctor, read_body
 from ..errors import ApiError
 from ..security import note_answer
 from . import blocks as sb
@@ -63,6 +64,8 @@ POST_TIMEOUT = 5
 # second lock on the door should the signing secret ever leak.
 RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/", "https://hooks.slack-gov.com/")
 HELP_WORDS = ("", "help", "-h", "--help", "usage", "?")
+# v0= and a hex SHA-256, as Slack signs (https://api.slack.com/authentication/verifying-requests-from-slack)
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
 EXPIRED = "This answer has expired (it was kept for 30 minutes on one server). Run the command again."
 
 
@@ -121,10 +124,12 @@ def _verify():
         raise ApiError(503, "slack_not_configured",
                        "Slack is not set up on this server: set SLACK_SIGNING_SECRET to the app's signing secret "
                        "(Slack app settings, Basic Information) and restart")
-    if (request.content_length or 0) > MAX_SLACK_BODY:
-        raise ApiError(413, "too_large", "the Slack post is larger than 256 KiB; paste only the error block")
-    # the raw bytes first, exactly as signed; request.form later parses this cached copy
-    body = request.get_data()
+    try:
+        # the raw bytes first, exactly as signed; request.form later parses this cached copy.
+        # A chunked post over the limit is refused, not cut (read_body).
+        body = read_body(MAX_SLACK_BODY)
+    except RequestEntityTooLarge:
+        raise ApiError(413, "too_large", "the Slack post is larger than 256 KiB; paste only the error block") from None
     timestamp = request.headers.get("X-Slack-Request-Timestamp")
     signature = request.headers.get("X-Slack-Signature")
     if not timestamp or not signature:
@@ -132,12 +137,18 @@ def _verify():
     if not re.fullmatch(r"\d{1,12}", timestamp, re.ASCII) or abs(time.time() - int(timestamp)) > REPLAY_WINDOW:
         raise ApiError(401, "stale_signature",
                        "the Slack timestamp is more than 5 minutes off: a replayed request, or a wrong server clock")
-    try:
-        ok = SignatureVerifier(secret).is_valid(body, timestamp, signature)
-    except (UnicodeDecodeError, ValueError):
-        ok = False
+    # Slack's shape, checked before any comparison: hmac.compare_digest refuses
+    # non-ASCII text with a TypeError, which would be a 500 for a forged header
+    ok = bool(SIGNATURE.fullmatch(signature))
+    if ok:
+        try:
+            ok = SignatureVerifier(secret).is_valid(body, timestamp, signature)
+        except (UnicodeDecodeError, ValueError, TypeError):
+            ok = False
     if not ok:
         raise ApiError(401, "bad_signature", "the Slack signature does not match this body and the signing secret")
+    # from here on the request is Slack's: only such requests spend the team's rate limit
+    g.slack_verified = True
 
 
 # --- diagnosis ----------------------------------------------------------------
@@ -203,7 +214,7 @@ def commands():
     except HintError as exc:
         # 200: Slack shows any 4xx as "failed with the error ..." and drops our explanation
         g.error_code = "invalid_hint"
-        return jsonify(sb.hint_error_message(exc.field, str(exc), command))
+        return jsonify(sb.hint_error_message(_field(exc.field), str(exc), command))
     state = _state(parsed.paste, parsed.hints, [], parsed.truncated_from)
     _door().store.put(state["p"], parsed.error)
     return jsonify(sb.answer_message(answer, state, notes=_notes(state)))
@@ -226,27 +237,58 @@ def _post(url: str, body: dict) -> None:
         log.warning("posting to slack response_url failed: %s", type(exc).__name__)
 
 
+def _field(name: str) -> str:
+    """The hint a refusal names: as sent only when it looks like a hint name. The
+    message itself quotes values masked and cut (hints.quote_value)."""
+    return name if quote_name(name) == f"'{name}'" else "hints"
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, nested too deep, a 4,301-digit number
+        return None
+
+
+def _button_state(value: dict) -> dict | None:
+    """A button's state with every field of the type the answer wrote it with, or None."""
+    kinds = {"p": str, "t": str, "h": dict, "u": list, "f": dict, "r": list, "k": str, "v": str, "n": int}
+    for key, typ in kinds.items():
+        item = value.get(key)
+        if item is not None and (not isinstance(item, typ) or isinstance(item, bool)):
+            return None
+    if not all(isinstance(k, str) for k in value.get("h") or {}):
+        return None
+    try:  # a lone surrogate (a JSON "\\ud800") is no text: hashing or posting it would fail
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):
+        return None
+    return value
+
+
 def _reply_for(kind: str, value: dict, user_id: str) -> dict:
+    kb = doctor().kb
     text = _door().store.get(value.get("p"))
     if text is None:
-        text = value.get("t") if isinstance(value.get("t"), str) else None
+        text = value.get("t")
     if text is None:
         return sb.notice_message(EXPIRED, replace_original=True)
     hints = dict(value.get("h") or {})
-    unknown = [u for u in (value.get("u") or []) if isinstance(u, str)]
+    # names that are not hints are dropped: the engine's refusal would quote them
+    unknown = [u for u in (value.get("u") or []) if isinstance(u, str) and u in kb.hints]
     facts = dict(value.get("f") or {})
     kinds = [k for k in (value.get("r") or []) if isinstance(k, str)]
     key = value.get("k")
     if kind == sb.ANSWER and isinstance(key, str):
         hints[key] = value.get("o")
         unknown = [u for u in unknown if u != key]
-    elif kind == sb.UNKNOWN and isinstance(key, str) and key not in unknown:
+    elif kind == sb.UNKNOWN and isinstance(key, str) and key in kb.hints and key not in unknown:
         unknown.append(key)
     view = sb.FIXES if value.get("v") == sb.FIXES else sb.SUMMARY
     try:
         answer = _diagnose(_paste(text, facts, kinds), hints, unknown)
     except HintError as exc:
-        return {**sb.hint_error_message(exc.field, str(exc), "/authdoctor"), "replace_original": True}
+        return {**sb.hint_error_message(_field(exc.field), str(exc), "/authdoctor"), "replace_original": True}
     state = {**_state(answer.paste, hints, unknown, value.get("n")), "p": value.get("p") or _paste_key(text)}
     if kind == sb.SHARE:
         reply = sb.answer_message(answer, None, view=view, shared_by=user_id or "someone")
@@ -257,28 +299,36 @@ def _reply_for(kind: str, value: dict, user_id: str) -> dict:
 @bp.post("/interactions")
 def interactions():
     """Button clicks on an answer: re-rank, show every fix, or share in the channel."""
-    try:
-        payload = json.loads(request.form.get("payload") or "")
-    except ValueError:
-        raise ApiError(400, "bad_payload", "the form field 'payload' is not JSON") from None
+    payload = _json(request.form.get("payload") or "")
+    if payload is None:
+        raise ApiError(400, "bad_payload", "the form field 'payload' is not JSON")
     if not isinstance(payload, dict) or payload.get("type") != "block_actions":
         return "", 200  # nothing else is wired up in the manifest; Slack needs only the 200
-    acts = payload.get("actions") or []
-    act = acts[0] if acts and isinstance(acts[0], dict) else {}
-    kind = str(act.get("action_id") or "").split(":", 1)[0]
+    acts = payload.get("actions")
+    if acts is None or acts == []:
+        return "", 200
+    if not isinstance(acts, list) or not isinstance(acts[0], dict):
+        raise ApiError(400, "bad_payload", "the payload's 'actions' must be a list of objects")
+    act = acts[0]
+    action_id, raw_value = act.get("action_id"), act.get("value")
+    if not isinstance(action_id, str):
+        raise ApiError(400, "bad_payload", "the payload's 'actions[0].action_id' must be a string")
+    kind = action_id.split(":", 1)[0]
     if kind not in (sb.ANSWER, sb.UNKNOWN, sb.FIXES, sb.SUMMARY, sb.SHARE):
         return "", 200
     url = payload.get("response_url")
     if not _response_url_ok(url):
         raise ApiError(400, "bad_response_url", "the payload's response_url is not a Slack URL")
-    try:
-        value = json.loads(act.get("value") or "")
-    except ValueError:
-        value = None
+    if raw_value is not None and not isinstance(raw_value, str):
+        raise ApiError(400, "bad_payload", "the payload's 'actions[0].value' must be a string")
     user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
-    if isinstance(value, dict):
-        reply = _reply_for(kind, value, str(user.get("id") or ""))
+    user_id = user.get("id") if isinstance(user.get("id"), str) else ""
+    value = _json(raw_value or "")
+    state = _button_state(value) if isinstance(value, dict) else None
+    if state is not None:
+        reply = _reply_for(kind, state, user_id)
     else:
+        # a value this server did not write (or from an older one): the same notice as an expired answer
         reply = sb.notice_message(EXPIRED, replace_original=True)
     _door().poster.submit(_post, url, reply)
     return "", 200
