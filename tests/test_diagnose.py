@@ -17,3 +17,19 @@ def test_a_masked_paste_is_not_masked_again_and_keeps_its_key_prefix(doctor, ict
     assert answer.redacted == ("aws-access-key-id",) and answer.rotate
     assert answer.hints_used["key_prefix"] == HintUse("ASIA", "text", "ASIA")
     assert answer.answer_id == doctor.diagnose(raw).answer_id
+
+
+def test_an_unfamiliar_credential_failure_is_recognised_but_not_familiar_and_starts_the_conversation(doctor):
+    answer = doctor.diagnose("opsctl: invalid AWS credentials for profile \"ops\"; check ~/.aws/credentials")
+    assert answer.recognized and not answer.familiar and answer.error_code == "CredentialFailure"
+    assert answer.variant.similarity == 0.0 and answer.causes and answer.question is not None
+    assert answer.to_json()["familiar"] is False
+
+
+def test_a_known_message_is_familiar(doctor, icti):
+    assert doctor.diagnose(icti).familiar
+
+
+def test_a_paste_that_is_no_credential_failure_stays_not_recognised(doctor):
+    answer = doctor.diagnose("Error: Cycle: aws_security_group.a, aws_security_group.b")
+    assert not answer.recognized and not answer.familiar and answer.causes == ()

@@ -95,3 +95,21 @@ def test_a_specific_error_wins_over_a_generic_wrapper_around_it(matcher, kb):
     inner = next(v for v in kb.variants if not v.generic and v.error_id != generic[0].error_id)
     best = matcher.match(wrapper + "\n" + inner.examples[0]).best
     assert best is not None and not best.variant.generic
+
+
+def test_an_unfamiliar_credential_failure_is_answered_by_the_fallback(doctor):
+    matcher = doctor.matcher
+    paste = "ERROR: request to https://example-platform.test/api/v2/runs failed: 401 Unauthorized"
+    assert matcher.match(paste).best is None
+    assert matcher.unfamiliar(paste).error_id == "CredentialFailure"
+
+
+def test_the_fallback_is_never_matched_by_its_own_shape(doctor):
+    variant = doctor.kb.errors["CredentialFailure"].variants[0]
+    assert doctor.matcher.match(variant.text).best is None
+    assert doctor.matcher.unfamiliar(variant.text) is None
+
+
+def test_a_non_credential_error_is_not_taken_for_a_credential_failure(doctor):
+    ami = "Error: Error launching source instance: AuthFailure: Not authorized for images: [ami-0abc] status code: 401"
+    assert doctor.matcher.unfamiliar(ami) is None

@@ -53,7 +53,7 @@ class Doctor:
         red = text if isinstance(text, Redaction) else redact(text)
         result = self.matcher.match(red.text)
         best = result.best
-        variant = best.variant if best else None
+        variant = best.variant if best else self.matcher.unfamiliar(red.text)
         found = extract(kb, red, variant)
 
         values, sources = {}, {}
@@ -65,11 +65,11 @@ class Doctor:
         features = {k: feature_value(kb.hints[k], v) for k, v in values.items()}
         hints_used = MappingProxyType({k: HintUse(_frozen(v), sources[k], features[k]) for k, v in values.items()})
         unrecognized = Diagnosis(
-            recognized=False, error_code=None, stage="unknown", variant=None, title=None, summary_html=None,
+            recognized=False, familiar=False, error_code=None, stage="unknown", variant=None, title=None, summary_html=None,
             causes=(), question=None, hints_used=hints_used, markers=tuple(found.markers), redacted=red.kinds,
             rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None, closest=(),
             kb_version=kb.version, answer_id=self._answer_id(red.text, values, skipped), paste=red)
-        if best is None or variant is None:
+        if variant is None:
             closest = tuple(Closest(code, s) for code, s in self.matcher.closest(red.text))
             return replace(unrecognized, closest=closest)
         error = kb.errors[variant.error_id]
@@ -79,9 +79,10 @@ class Doctor:
         causes = tuple(self._cause(r) for r in ranked[:MAX_CAUSES]
                        if r.probability >= MIN_PROBABILITY or r is ranked[0])
         question = next_question(kb, scores, values, skipped)
+        similarity = round(best.variant_score or best.score, 1) if best else 0.0
         return replace(
-            unrecognized, recognized=True, error_code=error.id, stage=found.stage or variant.stage,
-            variant=VariantMatch(variant.id, round(best.variant_score or best.score, 1), variant.versions),
+            unrecognized, recognized=True, familiar=best is not None, error_code=error.id, stage=found.stage or variant.stage,
+            variant=VariantMatch(variant.id, similarity, variant.versions),
             title=error.title, summary_html=error.summary_html, causes=causes, question=question)
 
     def _cause(self, r: Ranked) -> RankedCause:

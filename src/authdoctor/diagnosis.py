@@ -62,6 +62,10 @@ class Closest:
 @dataclass(frozen=True)
 class Diagnosis:
     recognized: bool
+    # false when the paste plainly shows a credential failure in a message shape the
+    # KB does not know: then error_code is the fallback's (CredentialFailure), with
+    # broad priors, and the conversation has to do the narrowing
+    familiar: bool
     error_code: str | None
     stage: str = field(metadata={"schema": {"enum": list(STAGES)}})
     variant: VariantMatch | None

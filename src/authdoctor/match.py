@@ -69,13 +69,16 @@ class Matcher:
 
     def __init__(self, kb: KB):
         self.kb = kb
-        self.norm = {v.id: normalize(v.text) for v in kb.variants}
+        # the fallback answer is never matched by its shape (unfamiliar() gives it)
+        known = {eid: e for eid, e in kb.errors.items() if not e.fallback}
+        self.fallback = next((e for e in kb.errors.values() if e.fallback and e.variants), None)
+        self.norm = {v.id: normalize(v.text) for e in known.values() for v in e.variants}
         self.anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in e.anchors)
-                              for eid, e in kb.errors.items()}
+                              for eid, e in known.items()}
         # for cutting long logs down: the most telling text of each anchor group only
         # (a compound anchor's short parts, "state" or "kms", would keep every line)
         self.anchors = tuple(sorted({max(group, key=len) for groups in self.anchor_groups.values() for group in groups}))
-        self.by_error = {eid: e.variants for eid, e in kb.errors.items()}
+        self.by_error = {eid: e.variants for eid, e in known.items()}
 
     def match(self, text: str) -> Result:
         lines = normalize_lines(text)
@@ -120,6 +123,14 @@ class Matcher:
                 if specific:
                     winner = specific[0]
         return Result(best=winner, ranked=tuple(scored), text=hay)
+
+    def unfamiliar(self, text: str) -> Variant | None:
+        """When no known message matched: the fallback answer's shape, if one of its
+        cues shows the paste is plainly a credential failure (else None)."""
+        if self.fallback is None:
+            return None
+        lower = text.lower()
+        return self.fallback.variants[0] if any(c.search(lower) for c in self.fallback.cues) else None
 
     def closest(self, text: str, n: int = 3) -> list[tuple[str, float]]:
         """The errors the KB knows that come nearest, for a not-recognised answer."""

@@ -33,3 +33,10 @@ def test_unrecognised_text_names_the_closest_known_errors(doctor):
     text = render(answer)
     assert text.startswith("Not recognised")
     assert all(c.error_code in text for c in answer.closest) and "Closest known errors:" in text
+
+
+def test_an_unfamiliar_credential_failure_says_so_plainly(doctor):
+    from authdoctor.cli.render import render
+    text = render(doctor.diagnose("ERROR: request to https://example-platform.test/api failed: 401 Unauthorized"))
+    assert "unfamiliar message" in text and "the message itself is unfamiliar" in text
+    assert "% match" not in text

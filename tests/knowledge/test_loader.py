@@ -106,3 +106,17 @@ def test_kb_check_prints_the_problem_and_exits_1(kb_copy, name, text, expected):
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stdout + run.stderr
     assert expected in run.stdout
+
+
+def test_cues_belong_to_the_fallback_error_only(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "InvalidToken.yaml", "anchors:\n", "cues:\n  - 'token'   # test\nanchors:\n")
+    assert "KB040" in {p.code for p in kb_problems(kb_copy)}
+
+
+def test_the_fallback_error_needs_cues(kb_copy, kb_problems):
+    path = kb_copy / "errors" / "CredentialFailure.yaml"
+    text = path.read_text()
+    start, end = text.index("cues:\n"), text.index("anchors: []")
+    path.write_text(text[:start] + text[end:])
+    problems = kb_problems(kb_copy)
+    assert any(p.code == "KB004" and "cues" in p.message for p in problems)

@@ -50,6 +50,7 @@ CODES = {
     "KB038": "a YAML tag other than the standard ones (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map), such as !!python/object",
     "KB039": "a marker pattern that can backtrack catastrophically (nested quantifiers, overlapping alternatives under a "
              "quantifier), or that takes over 10 ms on an adversarial text of up to 32 KB",
+    "KB040": "cues on an error that is not the fallback (only the fallback is answered from cues)",
 }
 
 
@@ -77,21 +78,33 @@ def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:
     return problems
 
 
+def recognised(matcher: Matcher, text: str) -> tuple[str, str, float] | None:
+    """(error id, variant id, score) the engine answers `text` with, the fallback included."""
+    paste = redact(text).text
+    best = matcher.match(paste).best
+    if best is not None:
+        return best.variant.error_id, best.variant.id, best.score
+    unfamiliar = matcher.unfamiliar(paste)
+    return (unfamiliar.error_id, unfamiliar.id, 0.0) if unfamiliar else None
+
+
 def lint_examples(kb: KB) -> list[Problem]:
     matcher = Matcher(kb)
+    fallback = matcher.fallback.id if matcher.fallback else None
     problems = []
     for error in kb.errors.values():
         rel = f"kb/errors/{error.id}.yaml"
         for v in error.variants:
             for i, example in enumerate(v.examples):
-                best = matcher.match(redact(example).text).best
-                if best is None:
+                got = recognised(matcher, example)
+                if got is None:
                     problems.append(Problem("KB030", rel, 1, 1, f"variant {v.id} example {i + 1} is not recognised at all"))
-                elif best.variant.error_id != error.id:
+                elif got[0] != error.id:
                     problems.append(Problem("KB031", rel, 1, 1,
-                                            f"variant {v.id} example {i + 1} is recognised as {best.variant.error_id} ({best.variant.id}, {best.score:.0f})"))
+                                            f"variant {v.id} example {i + 1} is recognised as {got[0]} ({got[1]}, {got[2]:.0f})"))
         for i, text in enumerate(error.not_examples):
-            best = matcher.match(redact(text).text).best
-            if best is not None and best.variant.error_id == error.id:
-                problems.append(Problem("KB032", rel, 1, 1, f"not_examples {i + 1} is claimed as {error.id} ({best.variant.id}, {best.score:.0f})"))
+            got = recognised(matcher, text)
+            # a look-alike of any error must not be taken for a credential failure either
+            if got is not None and got[0] in (error.id, fallback):
+                problems.append(Problem("KB032", rel, 1, 1, f"not_examples {i + 1} is claimed as {got[0]} ({got[1]}, {got[2]:.0f})"))
     return problems

@@ -24,8 +24,13 @@ def render(answer: Diagnosis, *, all_fixes: bool = False) -> str:
         out.append("If it is one, paste the whole error block, or report it with the text so the KB can learn it.")
         return "\n".join(out) + "\n"
     v = answer.variant
-    out.append(f"{answer.error_code}  (stage: {answer.stage}, shape: {v.id}, {v.similarity:.0f}% match)")
-    out.append(answer.title or "")
+    if answer.familiar:
+        out.append(f"{answer.error_code}  (stage: {answer.stage}, shape: {v.id}, {v.similarity:.0f}% match)")
+        out.append(answer.title or "")
+    else:
+        out.append(f"{answer.error_code}  (stage: {answer.stage}, unfamiliar message)")
+        out.append("A credential failure, but the message itself is unfamiliar: the causes start from how often each")
+        out.append("is confirmed in real reports. Answer the questions to narrow them down, and report the message.")
     out.append("")
     for i, c in enumerate(answer.causes, 1):
         out.append(f"{i}. {c.probability:6.1%} {_bar(c.probability)}  {c.title}  [{c.id}]")

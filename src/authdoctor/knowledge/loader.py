@@ -306,6 +306,31 @@ def slow_probe(compiled: re.Pattern[str], budget: float = PROBE_BUDGET) -> str |
     return None
 
 
+def _patterns(r: Reader, raw: list[Any], p: YamlPath, probe: bool) -> list[re.Pattern[str]]:
+    """Regexes matched against the lower-cased paste (markers, fallback cues), each checked."""
+    compiled = []
+    for i, pat in enumerate(raw):
+        # matched against the lower-cased paste without re.I, five times faster
+        # on long CI logs; so the pattern's own letters must be lower case
+        letters = re.sub(r"\\.", "", str(pat))
+        if letters != letters.lower():
+            r.bad("KB033", p + (i,), "must be written in lower case (escapes like \\S aside): it is matched against the lower-cased paste")
+            continue
+        try:
+            rx = re.compile(str(pat))
+        except re.error as exc:
+            r.bad("KB014", p + (i,), f"is not a valid regex: {exc}")
+            continue
+        hazard = backtrack_hazard(str(pat))
+        slow = None if hazard or not probe else slow_probe(rx)
+        if hazard or slow:
+            r.bad("KB039", p + (i,), f"can backtrack catastrophically: {hazard or 'too slow, ' + str(slow)}; "
+                                     "rewrite it without nested or overlapping repeats")
+            continue
+        compiled.append(rx)
+    return compiled
+
+
 def _load_markers(root: Path, problems: list[Problem], probe: bool = False) -> dict[str, Marker]:
     doc, r = read_file(root / "markers.yaml", root, problems)
     if doc is None:
@@ -318,26 +343,7 @@ def _load_markers(root: Path, problems: list[Problem], probe: bool = False) -> d
             continue
         r.only(spec, p, {"description", "patterns", "sets"})
         r.text(spec, p + ("description",))
-        compiled = []
-        for i, pat in enumerate(r.seq(spec, p + ("patterns",))):
-            # matched against the lower-cased paste without re.I, five times faster
-            # on long CI logs; so the pattern's own letters must be lower case
-            letters = re.sub(r"\\.", "", str(pat))
-            if letters != letters.lower():
-                r.bad("KB033", p + ("patterns", i), "must be written in lower case (escapes like \\S aside): markers are matched against the lower-cased paste")
-                continue
-            try:
-                rx = re.compile(str(pat))
-            except re.error as exc:
-                r.bad("KB014", p + ("patterns", i), f"is not a valid regex: {exc}")
-                continue
-            hazard = backtrack_hazard(str(pat))
-            slow = None if hazard or not probe else slow_probe(rx)
-            if hazard or slow:
-                r.bad("KB039", p + ("patterns", i), f"can backtrack catastrophically: {hazard or 'too slow, ' + str(slow)}; "
-                                                    "rewrite it without nested or overlapping repeats")
-                continue
-            compiled.append(rx)
+        compiled = _patterns(r, r.seq(spec, p + ("patterns",)), p + ("patterns",), probe)
         sets = {k: v for k, v in (spec.get("sets") or {}).items()}
         out[name] = Marker(name, str(spec.get("description") or ""), tuple(compiled), MappingProxyType(sets))
     return out
@@ -460,19 +466,23 @@ def _priors(r: Reader, raw: Any, p: YamlPath, cause_ids: tuple[str, ...]) -> tup
 
 
 def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple[str, ...],
-                problems: list[Problem]) -> ErrorCode | None:
+                problems: list[Problem], probe: bool = False) -> ErrorCode | None:
     doc, r = read_file(path, root, problems)
     if doc is None:
         return None
     d = doc.data
-    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "not_examples"})
+    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "not_examples", "fallback", "cues"})
+    fallback = d.get("fallback", False) is True
+    cues = _patterns(r, r.seq(d, ("cues",), required=fallback), ("cues",), probe) if "cues" in d or fallback else []
+    if "cues" in d and not fallback:
+        r.bad("KB040", ("cues",), "only the fallback error (fallback: true) is answered from cues")
     eid = r.text(d, ("id",))
     if eid and eid != path.stem:
         r.bad("KB017", ("id",), f"'{eid}' must equal the file name '{path.stem}'")
     if eid and not CODE_PATTERN.match(eid):
         r.bad("KB009", ("id",), "an error id is the code as AWS prints it (letters and digits)")
     anchors = []
-    for i, a in enumerate(r.seq(d, ("anchors",))):
+    for i, a in enumerate(r.seq(d, ("anchors",), required=not fallback)):
         # an anchor is one distinctive text, or a list of texts that must all be present
         # (a generic wrapper such as "Error acquiring the state lock" only with "AccessDenied")
         parts = a if isinstance(a, list) else [a]
@@ -524,7 +534,8 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         id=eid, title=r.text(d, ("title",)), http_status=status if isinstance(status, int) else None,
         summary=summary, summary_html=render_markdown(summary), anchors=tuple(anchors),
         variants=tuple(variants), priors=MappingProxyType(priors), prior_sources=MappingProxyType(sources),
-        not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)))
+        not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)),
+        fallback=fallback, cues=tuple(cues))
 
 
 def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None, list[Problem]]:
@@ -550,7 +561,7 @@ def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None
     errors = {}
     seen_variants: dict[str, str] = {}
     for f in sorted((root / "errors").glob("*.yaml")):
-        e = _load_error(f, root, hints, cause_ids, problems)
+        e = _load_error(f, root, hints, cause_ids, problems, probe)
         if not e:
             continue
         for v in e.variants:

@@ -76,6 +76,10 @@ class ErrorCode:
     priors: Mapping[str, float]
     prior_sources: Mapping[str, str]
     not_examples: tuple[str, ...]
+    # the answer when no known message matches but a cue shows a credential failure;
+    # never matched by its shape (its variant only names the answer)
+    fallback: bool = False
+    cues: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
