@@ -272,3 +272,10 @@ def test_a_refused_hint_still_says_what_was_masked(client, icti, key_pairs):
     key_id, _ = key_pairs(1)[0]
     html = client.post("/?region=nowhere", data={"error": f"{icti}\n{key_id}"}).get_data(as_text=True)
     assert "We masked an AWS access key id in your paste; rotate it." in html and key_id not in html
+
+
+def test_an_unfamiliar_credential_failure_says_so_plainly_on_the_page(client):
+    page = client.post("/", data={"error": "ERROR: request to https://example-platform.test/api failed: 401 Unauthorized"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="unfamiliar"' in html and "the message itself is unfamiliar" in html
+    assert "% match" not in html

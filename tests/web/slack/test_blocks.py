@@ -111,3 +111,9 @@ def test_share_posts_in_channel_without_the_pasted_text(response_server, slack, 
     assert "acme-private-tfstate-93731" not in text and "7e6d5c4b" not in text
     assert not any(b["type"] == "actions" for b in got["blocks"])
     assert "<@U0ABC123>" in text
+
+
+def test_an_unfamiliar_credential_failure_says_so_plainly_in_slack(slack):
+    msg = slack.command("ERROR: request to https://example-platform.test/api failed: 401 Unauthorized").get_json()
+    assert "the message itself is unfamiliar" in msg["blocks"][1]["text"]["text"]
+    assert any(b["type"] == "actions" for b in msg["blocks"])  # the conversation starts

@@ -236,8 +236,9 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
         return not_recognized_message(answer, notes)
     shared = shared_by is not None
     # None where a part is absent; message() leaves those out
-    blocks: list[Any] = [header(_headline(answer)),
-                         section(f"*{escape(answer.title or answer.error_code or '')}*", block_id="title")]
+    title = (answer.title or answer.error_code or "") if answer.familiar else \
+        "A credential failure, but the message itself is unfamiliar: the causes start from how often each is confirmed"
+    blocks: list[Any] = [header(_headline(answer)), section(f"*{escape(title)}*", block_id="title")]
     if not shared:
         blocks.append(_rotate(answer))
     blocks.append(DividerBlock())
