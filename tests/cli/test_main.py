@@ -156,3 +156,13 @@ def test_a_refused_hint_never_echoes_a_secret(tmp_path, capsys, icti):
     with pytest.raises(SystemExit):
         main(["diagnose", str(paste), "--hint", "AKIAJ7Q2ZK4XW3N5PLMD"])
     assert "'AKIA****REDACTED****'" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path, icti):
+    import subprocess
+    import sys
+    paste = tmp_path / "e.txt"
+    paste.write_text(icti)
+    run = subprocess.run(f"{sys.executable} -m authdoctor diagnose --json {paste} | head -c 10", shell=True,
+                         capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .. import knowledge
@@ -196,4 +197,10 @@ def main(argv=None) -> int:
     s.set_defaults(func=cmd_serve)
 
     args = ap.parse_args(argv)
-    return args.func(args)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        # the reader went away (`... | head`): stop quietly, as cat and grep do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
