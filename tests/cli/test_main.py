@@ -163,6 +163,7 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path, icti):
     import sys
     paste = tmp_path / "e.txt"
     paste.write_text(icti)
-    run = subprocess.run(f"{sys.executable} -m authdoctor diagnose --json {paste} | head -c 10", shell=True,
+    # `true` exits at once: the pipe has no reader by the time the answer is written
+    run = subprocess.run(f"{sys.executable} -m authdoctor diagnose --json {paste} | true", shell=True,
                          capture_output=True, text=True, timeout=60)
     assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
