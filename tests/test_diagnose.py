@@ -33,3 +33,13 @@ def test_a_known_message_is_familiar(doctor, icti):
 def test_a_paste_that_is_no_credential_failure_stays_not_recognised(doctor):
     answer = doctor.diagnose("Error: Cycle: aws_security_group.a, aws_security_group.b")
     assert not answer.recognized and not answer.familiar and answer.causes == ()
+
+
+def test_a_conversations_next_step_reads_the_text_once_and_only_re_ranks(kb, icti):
+    from authdoctor.diagnose import Doctor
+    doctor = Doctor(kb)
+    first = doctor.diagnose(icti)
+    after = doctor.diagnose(first.paste, hints={"key_prefix": "ASIA"})
+    info = doctor._read.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    assert after.to_json() == Doctor(kb).diagnose(icti, hints={"key_prefix": "ASIA"}).to_json()

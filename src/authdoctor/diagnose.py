@@ -5,6 +5,7 @@ onto `Doctor.diagnose()`, which returns a frozen `Diagnosis`.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -15,10 +16,10 @@ from typing import Any
 from . import knowledge
 from .ask import next_question
 from .diagnosis import Closest, Diagnosis, FixStep, HintUse, RankedCause, VariantMatch
-from .extract import extract
+from .extract import Extracted, extract
 from .hints import UNKNOWN, HintError, check_hints, feature_value
-from .knowledge import KB
-from .match import Matcher
+from .knowledge import KB, Variant
+from .match import Match, Matcher
 from .rank import Ranked, log_posterior, priors_for, rank
 from .redact import Redaction, redact
 
@@ -35,6 +36,15 @@ class Doctor:
     def __init__(self, kb: KB | None = None):
         self.kb = kb or knowledge.load()
         self.matcher = Matcher(self.kb)
+        # What the text alone tells depends only on the masked paste, so a conversation's
+        # next step (the same paste, one more hint) only re-ranks. Keyed by the Redaction
+        # itself (frozen, compared by value); a few dozen pastes of at most 64 KiB.
+        self._read = functools.lru_cache(maxsize=64)(self._read_text)
+
+    def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted]:
+        best = self.matcher.match(red.text).best
+        variant = best.variant if best else self.matcher.unfamiliar(red.text)
+        return best, variant, extract(self.kb, red, variant)
 
     def diagnose(self, text: str | Redaction, *, hints: Mapping[str, Any] | None = None,
                  unknown: Iterable[str] = ()) -> Diagnosis:
@@ -51,10 +61,7 @@ class Doctor:
             if key not in kb.hints:
                 raise HintError(key, f"unknown hint '{key}'; known hints: {', '.join(kb.hints)}")
         red = text if isinstance(text, Redaction) else redact(text)
-        result = self.matcher.match(red.text)
-        best = result.best
-        variant = best.variant if best else self.matcher.unfamiliar(red.text)
-        found = extract(kb, red, variant)
+        best, variant, found = self._read(red)
 
         values, sources = {}, {}
         for key, value in found.hints.items():
