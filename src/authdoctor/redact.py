@@ -5,6 +5,33 @@ answers, pages, Slack) can hold a secret. Only the *kind* of each secret and a
 few harmless facts survive: the four-letter prefix of an access key id (AKIA /
 ASIA tells long-term from temporary keys) and that a session token was present.
 
+How (issue 17, "secrets never come back"):
+
+1. A canonical view of the paste is built, keeping for every canonical
+   character the span of the original text it came from: URL (`%2F`), JSON
+   (`\\/`, `\\n`, `\\u002B`) and HTML (`&#43;`) escapes decoded (twice, for
+   double encoding), ANSI escapes, zero-width and other invisible characters
+   dropped, compatibility forms (NFKC: full-width, mathematical letters) and
+   look-alikes (Cyrillic and Greek letters, division slash) folded to ASCII,
+   and hard-wrapped lines (a line of 40+ characters ending inside a base64 run
+   that goes on at the start of the next one) joined.
+2. The rules below run on that view; each match is a span of the canonical
+   text, mapped back to the original, so what is masked is everything the
+   secret was spelt with there (a span across a wrap or an escape masks all of
+   it). Names match case-insensitively, and so do prefixes whose shape allows
+   it (a lower-cased key id still has its prefix and 16 characters).
+3. Last, the shape rule: any run of 40 base64 characters (`[A-Za-z0-9/+]`),
+   whatever punctuation surrounds it, after path words glued to it
+   (`s3://bucket/...`) are taken off, that looks random and is not plainly
+   something else (hex, all letters, path words, an S3 host id or request id
+   by its label, an ARN, part of a longer base64 blob).
+
+Every pattern is linear: quantifiers are possessive, variable-length runs
+start only at a run boundary or after a fixed literal, and what needs context
+(the block a `token = "..."` sits in, a PEM block's END line) is looked up in
+lists made once a call. 64 KiB of any content takes a few tens of ms at most
+(`bench/secrets_leak.py --timing`).
+
 Where the patterns come from:
 
 - gitleaks' default rules (config/gitleaks.toml): aws-access-token (A3T?, AKIA,
@@ -15,16 +42,19 @@ Where the patterns come from:
   unique-id prefixes AWS documents (AGPA, AIDA, AIPA, ANPA, ANVA, APKA, AROA,
   ASCA) that gitleaks' earlier AWS rule also matched.
 - truffleHog's AWS detector for the secret key's shape: 40 characters of
-  base64, here only where it stands alone and looks random (not hex like a git
-  SHA, not part of a longer blob like an S3 host id).
+  base64 that look random.
 - AWS STS session tokens by the base64 prefixes every one of them starts with
   (IQoJb3JpZ2lu, FwoGZXIvYXdz, FQoGZXIvYXdz, AQoDYXdz, AgoJb3JpZ2lu).
+- Amazon Bedrock API keys: long-term `ABSK` + base64, short-term
+  `bedrock-api-key-` + base64, and `AWS_BEARER_TOKEN_BEDROCK=`.
 - Assignments, masked by the name whatever the value looks like:
-  `aws_secret_access_key = ...`, `"SecretAccessKey": "..."`,
-  `AWS_SESSION_TOKEN=...`, `TFE_TOKEN=` / `ATLAS_TOKEN=` / `TF_TOKEN_<host>=`,
-  `GITHUB_TOKEN=`, HCL/JSON `token = "..."` (an AWS session token inside a
-  `provider "aws"` block, a Terraform Cloud token elsewhere), and gitleaks'
-  generic-api-key idea: `*_TOKEN=` / `*_SECRET=` / `*_PASSWORD=` / `*_API_KEY=`.
+  `aws_secret_access_key = ...`, `--secret-key=`, `fs.s3a.secret.key=`,
+  `"SecretAccessKey": "..."`, `AWS_SESSION_TOKEN=...`, `X-Amz-Security-Token=`,
+  `TFE_TOKEN=` / `ATLAS_TOKEN=` / `TF_TOKEN_<host>=`, `GITHUB_TOKEN=`, HCL/JSON
+  `token = "..."` (an AWS session token inside a `provider "aws"` block, a
+  Terraform Cloud token elsewhere), and gitleaks' generic-api-key idea: any name
+  ending in token / secret / password / api key (`MY_TOKEN=`, `awsToken=`,
+  `?secretToken=`).
 
 Never masked: request ids (UUIDs), S3 host ids, git SHAs, ARNs, account ids.
 Prefixed tokens are found even glued to other text (no word boundary needed):
@@ -33,73 +63,330 @@ a leaked secret costs far more than a masked word.
 from __future__ import annotations
 
 import re
+import string
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # gitleaks aws-access-token, then the IAM unique-id prefixes it used to match
 KEY_ID_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA")
-_KEY_ID = re.compile(r"((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16})")
+_KEY_ID_RE = r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}"
 
-_ASSIGN_SEP = r"""["']?\s*(?:=|:|=>|:=)\s*["']?"""
+# --- the canonical view ------------------------------------------------------------------
+
+_UNESCAPE = re.compile(
+    r"(?:%[0-9A-Fa-f]{2})++"                                                  # URL, a run at a time (UTF-8)
+    r"|(?:\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|(?:0?33|e)(?=\[)|[/\"\\nrtbf']))++"   # JSON, shell
+    r"|(?:&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|amp|lt|gt|quot|apos|sol|plus|equals|colon|percnt);)++")  # HTML
+_ONE_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|(0?33|e)|(.))"
+                         r"|&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(\w+));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "sol": "/", "plus": "+", "equals": "=",
+          "colon": ":", "percnt": "%"}
+_JSON = {"/": "/", '"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "'": "'"}
+# ANSI CSI/OSC sequences (and a bare "[31m" whose ESC was lost), C0 controls, invisible
+# format characters (zero-width, bidi, soft hyphen) and combining marks
+_INVISIBLE = re.compile(
+    r"\x1b\[[0-?]*+[ -/]*+[@-~]?|\x1b\][^\x07\x1b]*+(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]?|\[[0-9;]{0,12}m"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e"
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u0300-\u036f]++")
+# a hard wrap: a base64 character at the end of a line, and at the start of the next
+# (Terraform's boxed output repeats its "│ " on the continuation line)
+_WRAP = re.compile(r"(?<=[A-Za-z0-9/+=_.-])\r?\n(?:\u2502 ?)?(?=[A-Za-z0-9/+=_.-])")
+_WRAP_MIN_LINE = 40
+
+# look-alikes NFKC leaves alone: Cyrillic, Greek, Armenian letters, slashes and dashes
+_CONFUSABLES = dict(zip(
+    "АВЕКМНОРСТХУЅІЈԚԜаеорсухѕіјԁԛԝһӏԌԍꓚꓢΑΒΕΖΗΙΚΜΝΟΡΤΥΧοναικρυχτօսոհ∕⁄⧸╱ǀ‐‑‒–—―−﹣",
+    "ABEKMHOPCTXYSIJQWaeopcyxsijdqwhlGgCSABEZHIKMNOPTYXovaikpuxtounh////l--------", strict=True))
+_FOLD: dict[int, str] | None = None
+_FOLD_RANGES = ((0x80, 0x3000), (0xA640, 0xA6A0), (0xFB00, 0x10000), (0x1D400, 0x1D800), (0x1F100, 0x1F200))
+
+
+def _fold_table() -> dict[int, str]:
+    """Characters NFKC or the look-alike list turn into one ASCII character (built on first use)."""
+    global _FOLD
+    if _FOLD is None:
+        table: dict[int, str] = {}
+        for lo, hi in _FOLD_RANGES:
+            for cp in range(lo, hi):
+                n = unicodedata.normalize("NFKC", chr(cp))
+                if len(n) == 1 and n.isascii() and n.isprintable():
+                    table[cp] = n
+        table.update((ord(k), v) for k, v in _CONFUSABLES.items())
+        _FOLD = table
+    return _FOLD
+
+
+@dataclass
+class _Pass:
+    """One rewrite: for each replaced stretch, where it is in the output and was in the input."""
+    out_starts: list[int]
+    out_ends: list[int]
+    in_starts: list[int]
+    in_ends: list[int]
+
+    def start(self, x: int) -> int:
+        """Where output character x starts in the input."""
+        i = bisect_right(self.out_starts, x) - 1
+        if i < 0:
+            return x
+        if x < self.out_ends[i]:
+            return self.in_starts[i]
+        return self.in_ends[i] + x - self.out_ends[i]
+
+    def end(self, x: int) -> int:
+        """Where output character x ends in the input (exclusive)."""
+        i = bisect_right(self.out_starts, x) - 1
+        if i < 0:
+            return x + 1
+        if x < self.out_ends[i]:
+            return self.in_ends[i]
+        return self.in_ends[i] + x - self.out_ends[i] + 1
+
+
+@dataclass
+class _View:
+    """A canonical text, and the rewrites that lead back from it to the original."""
+    text: str
+    passes: list[_Pass]
+    joins: tuple[int, ...] = ()  # where a hard wrap was joined: the continuation's first character
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        """The original span canonical characters [a, b) came from."""
+        end = b
+        for p in reversed(self.passes):
+            a, end = p.start(a), p.end(end - 1)
+        return a, end
+
+
+def _rewrite(view: _View, pattern: re.Pattern[str], fn: Callable[[re.Match[str]], str | None]) -> _View:
+    """Replace each match by fn(match) (None: keep it); a replacement stands for the whole match."""
+    s = view.text
+    out: list[str] = []
+    p = _Pass([], [], [], [])
+    last = size = 0
+    for m in pattern.finditer(s):
+        rep = fn(m)
+        if rep is None:
+            continue
+        a, b = m.span()
+        out.append(s[last:a])
+        out.append(rep)
+        size += a - last
+        p.out_starts.append(size)
+        size += len(rep)
+        p.out_ends.append(size)
+        p.in_starts.append(a)
+        p.in_ends.append(b)
+        last = b
+    if not out:
+        return view
+    out.append(s[last:])
+    return _View("".join(out), [*view.passes, p], view.joins)
+
+
+def _one_escape(m: re.Match[str]) -> str:
+    u, x, esc, js, dec, hx, named = m.groups()
+    code = int(u or x or hx, 16) if (u or x or hx) else int(dec) if dec else None
+    if code is not None:
+        return chr(code) if code < 0x110000 else "\ufffd"
+    if esc:
+        return "\x1b"
+    return _JSON[js] if js else _NAMED[named]
+
+
+def _unescape(m: re.Match[str]) -> str:
+    """A run of escapes of one kind, decoded (each run is one stretch of the index map)."""
+    whole = m.group(0)
+    if whole[0] == "%":
+        return bytes.fromhex(whole.replace("%", "")).decode("utf-8", "replace")
+    return _ONE_ESCAPE.sub(_one_escape, whole)
+
+
+def _canonical(text: str) -> _View:
+    view = _View(text, [])
+    for _ in range(2):  # double encoding: %252F, \\/
+        if not any(c in view.text for c in "%\\&"):
+            break
+        view = _rewrite(view, _UNESCAPE, _unescape)
+    view = _rewrite(view, _INVISIBLE, lambda m: "")
+    if not view.text.isascii():
+        view = _View(view.text.translate(_fold_table()), view.passes)
+
+    joins: list[int] = []
+    removed = 0
+
+    def wrap(m: re.Match[str]) -> str | None:
+        nonlocal removed
+        s = m.string
+        line = m.start() - (s.rfind("\n", 0, m.start()) + 1)
+        if line < _WRAP_MIN_LINE:
+            return None
+        joins.append(m.start() - removed)
+        removed += m.end() - m.start()
+        return ""
+
+    if "\n" in view.text:
+        view = _rewrite(view, _WRAP, wrap)
+        view.joins = tuple(joins)
+    return view
+
+
+# --- the rules -------------------------------------------------------------------------
+
+# The name rules run on the ASCII-lower-cased canonical text (same length), so that they
+# match whatever the case with plain, case-sensitive patterns: those start with literals,
+# which lets the regex engine skip to where a name can begin instead of trying each position.
+_ASSIGN_SEP = r"""["']?\s*+(?:=>|:=|=|:)\s*+["']?"""
 # `=`-style only (env, shell, HCL): "Token: ExpiredToken" in an error is prose, not a secret
-_EQ_SEP = r"""["']?[ \t]*(?:=|:=|=>)[ \t]*["']?"""
-_SECRET_NAMES = r"(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key|secretaccesskey|secret_?key|aws_?secret)"
-_TOKEN_NAMES = r"(?:aws_?session_?token|aws_?security_?token|session_?token|sessiontoken|security_?token|x-amz-security-token)"
-_KEYID_NAMES = r"(?:aws_?access_?key_?id|access_?key_?id|accesskeyid|aws_?access_?key|access_?key)"
-_TFC_NAMES = r"(?:TFE_TOKEN|ATLAS_TOKEN|TFC_TOKEN|TF_API_TOKEN|TF_CLOUD_TOKEN|TF_TOKEN_[A-Za-z0-9_-]+)"
-_GH_NAMES = r"(?:GITHUB_TOKEN|GH_TOKEN|GITHUB_PAT|GH_ENTERPRISE_TOKEN)"
-_GENERIC_NAMES = r"(?:[A-Za-z0-9]+[_.-])*(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|auth[_-]?key|client[_-]?secret)"
-# a value, not a reference to one ($VAR, ${{ secrets.X }}, <your-token>) nor one
-# already elided by the person pasting ("FQo...vgU=")
-_VALUE = r"""(?![$<{*])(?![^\s"'`,;]*(?:\.\.\.|\u2026))([^\s"'`,;]{8,})"""
+_EQ_SEP = r"""["']?[ \t]*+(?:=>|:=|=)[ \t]*+["']?"""
+_S = r"[_.-]?"
+_SECRET_NAMES = rf"(?:secret{_S}(?:access{_S})?key|aws{_S}secret)"   # aws_secret_access_key, --secret-key, fs.s3a.secret.key
+_TOKEN_NAMES = rf"(?:(?:session|security){_S}token)"                 # AWS_SESSION_TOKEN, X-Amz-Security-Token
+_KEYID_NAMES = rf"(?:access{_S}key(?:{_S}id)?)"
+# (the look-behind after the first letter: a TF_TOKEN_ inside a longer run is not tried,
+# so "TF_TOKEN_TF_TOKEN_..." is read once, not once per TF_TOKEN_)
+_TFC_NAMES = (r"(?:t(?<![a-z0-9_-]t)(?:fe_token|fc_token|f_api_token|f_cloud_token|f_token_[a-z0-9_-]++)"
+              r"|a(?<![a-z0-9_-]a)tlas_token)")
+_GH_NAMES = r"(?:github_token|gh_token|github_pat|gh_enterprise_token)"
+# the end of any name: MY_APP_TOKEN, awsToken, client_secret (no prefix: a prefix pattern
+# like (?:[A-Za-z0-9]+[_.-])* is what made the old rule quadratic)
+_GENERIC_NAMES = r"(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|auth[_-]?key|client[_-]?secret)"
+# a value, not a reference to one ($VAR, ${{ secrets.X }}, <your-token>); one already
+# elided by the person pasting ("FQo...vgU=") is refused after the match (_plain)
+_VALUE = r"""(?![$<{*])([^\s"'`,;]{8,}+)"""
 
 # The label may hold single hyphens but never a run of them: with "-" free in it, an
 # END line glued to the next block's BEGIN line ("...KEY----------BEGIN ...") would read
 # as one long END label, leaving the second block's body in the clear.
 _PEM_LABEL = r"(?:[ A-Z0-9_]|-(?!-)){0,100}"
-_PEM_BEGIN = r"-----BEGIN" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
-_PEM_END = r"-----END" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----"
+_PEM_BEGIN = re.compile(r"(?i)-----BEGIN" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = re.compile(r"(?i)-----END" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----")
+# cut off before its END line (a truncated paste): the header and every key-ish line after it
+_PEM_BODY = re.compile(r"""(?:\s*+(?:(?:Proc-Type|DEK-Info):[^\n]*+|[A-Za-z0-9+/=]{8,}+(?![^\s"',\\])))*+""")
+_PEM_MAX = 20000
 
-_RULES: list[tuple[str, re.Pattern[str], int]] = [
-    # (kind, pattern, group to mask) -- order matters: the most specific first,
-    # so a token pasted as GITHUB_TOKEN=ghp_... is named for what it is
-    ("private-key", re.compile(_PEM_BEGIN + r"[\s\S]{0,20000}?" + _PEM_END), 0),
-    # cut off before its END line (a truncated paste): the header and every key-ish line after it
-    ("private-key", re.compile(_PEM_BEGIN + r"(?:\s+(?:(?:Proc-Type|DEK-Info):[^\n]*|[A-Za-z0-9+/=]{8,}(?!\S)))*"), 0),
-    ("terraform-cloud-token", re.compile(r"([A-Za-z0-9]{14}\.(?i:atlasv1)\.[A-Za-z0-9=_-]{60,})"), 1),
-    ("github-token", re.compile(r"((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"), 1),
-    ("slack-token", re.compile(r"(xox[abeoprs]-[0-9A-Za-z-]{10,250}|(?i:xapp)-\d-[A-Za-z0-9-]{10,250})"), 1),
-    ("slack-webhook", re.compile(r"(hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})"), 1),
-    ("jwt", re.compile(r"(ey[A-Za-z0-9_-]{17,}\.ey[A-Za-z0-9_/-]{17,}\.[A-Za-z0-9_/-]{10,}={0,2})"), 1),
+# the JWT's three parts, found from the start of a run (so that a run is read once);
+# the "ey" of the header is looked for inside the first part (a JWT glued to a word)
+_JWT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{19,}+\.ey[A-Za-z0-9_/-]{17,}+\.[A-Za-z0-9_/-]{10,}+={0,2}")
+
+
+def _plain(value: str) -> bool:
+    """A value that is a secret, not an elided one nor one already masked."""
+    return "..." not in value and "\u2026" not in value and "REDACTED" not in value
+
+
+def _lower_key_id(value: str) -> bool:
+    # a lower-cased key id: its 16 characters are base32, so nearly always hold a digit
+    return value.isupper() or any(c.isdigit() for c in value[4:])
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...]      # one of these is in the lower-cased text, or the rule cannot match
+    lower: bool = True            # runs on the lower-cased text
+    check: Callable[[str], bool] = _plain
+    after: str = ""               # characters that may not come right before the match
+
+
+_KEY_NEEDLES = tuple(p.lower() for p in KEY_ID_PREFIXES)
+_RULES: tuple[_Rule, ...] = (
+    # order matters: the most specific first, so a token pasted as GITHUB_TOKEN=ghp_... is
+    # named for what it is (private keys and JWTs come before all of these, in redact())
+    _Rule("terraform-cloud-token", re.compile(r"[a-z0-9]{14}\.atlasv1\.[a-z0-9=_-]{60,}+"), ("atlasv1",)),
+    _Rule("github-token", re.compile(r"(?:ghp|gho|ghu|ghs|ghr)_[a-z0-9]{36,255}+|github_pat_[a-z0-9_]{22,255}+"),
+          ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    _Rule("slack-token", re.compile(r"xox[abeoprs]-[0-9a-z-]{10,250}+|xapp-\d-[a-z0-9-]{10,250}+"), ("xox", "xapp-")),
+    _Rule("slack-webhook", re.compile(r"hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/[a-z0-9+/_-]{20,}+"),
+          ("hooks.slack",)),
+    _Rule("bedrock-api-key", re.compile(r"bedrock-api-key-[a-z0-9+/]{20,}+=*+|absk[a-z0-9+/]{40,}+=*+"),
+          ("bedrock-api-key-", "absk")),
     # STS session tokens: base64 of a serialised blob that always starts the same way
-    ("aws-session-token", re.compile(r"((?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|AgoJb3JpZ2lu)[A-Za-z0-9/+=]{40,})"), 1),
-    ("aws-access-key-id", _KEY_ID, 1),
-    ("aws-session-token", re.compile(r"(?i)" + _TOKEN_NAMES + _ASSIGN_SEP + r"([A-Za-z0-9/+=%]{16,})"), 1),
-    ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + _ASSIGN_SEP + r"([A-Za-z0-9/+=]{16,})"), 1),
-    # `aws configure set aws_secret_access_key <value>`
-    ("aws-secret-access-key", re.compile(r"(?i)" + _SECRET_NAMES + r"""["']?\s+["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"""), 1),
-    ("aws-access-key-id", re.compile(r"(?i)" + _KEYID_NAMES + _ASSIGN_SEP + r"([A-Z0-9]{16,32})(?![A-Za-z0-9])"), 1),
-    ("terraform-cloud-token", re.compile(r"(?i)(?<![A-Za-z0-9_])" + _TFC_NAMES + _ASSIGN_SEP + _VALUE), 1),
-    ("github-token", re.compile(r"(?i)(?<![A-Za-z0-9_])" + _GH_NAMES + _ASSIGN_SEP + _VALUE), 1),
+    _Rule("aws-session-token", re.compile(r"(?:iqojb3jpz2lu|fwogzxivyxdz|fqogzxivyxdz|aqodyxdz|agojb3jpz2lu)[a-z0-9/+=]{40,}+"),
+          ("iqojb3jpz2lu", "fwogzxivyxdz", "fqogzxivyxdz", "aqodyxdz", "agojb3jpz2lu")),
+    _Rule("aws-access-key-id", re.compile(_KEY_ID_RE), _KEY_NEEDLES, lower=False),
+    _Rule("aws-access-key-id", re.compile(_KEY_ID_RE.lower()), _KEY_NEEDLES, check=_lower_key_id),
+    _Rule("bedrock-api-key", re.compile(r"aws_bearer_token_bedrock" + _ASSIGN_SEP + _VALUE), ("aws_bearer_token_bedrock",)),
+    _Rule("aws-session-token", re.compile(_TOKEN_NAMES + _ASSIGN_SEP + r"([a-z0-9/+=%]{16,}+)"), ("token",)),
+    _Rule("aws-secret-access-key", re.compile(_SECRET_NAMES + _ASSIGN_SEP + r"([a-z0-9/+=]{16,}+)"), ("secret",)),
+    # `aws configure set aws_secret_access_key <value>`, `--secret-key <value>`
+    _Rule("aws-secret-access-key", re.compile(_SECRET_NAMES + r"""["']?\s++["']?([a-z0-9/+]{40})(?![a-z0-9/+])"""),
+          ("secret",)),
+    _Rule("aws-access-key-id", re.compile(_KEYID_NAMES + _ASSIGN_SEP + r"([a-z0-9]{16,32}+)(?![a-z0-9])"), ("access",)),
+    _Rule("terraform-cloud-token", re.compile(_TFC_NAMES + _ASSIGN_SEP + _VALUE),
+          ("tfe_token", "atlas_token", "tfc_token", "tf_api_token", "tf_cloud_token", "tf_token_"), after="_-"),
+    _Rule("github-token", re.compile(_GH_NAMES + _ASSIGN_SEP + _VALUE),
+          ("github_token", "gh_token", "github_pat", "gh_enterprise_token"), after="_-"),
     # HCL `token = "..."` and JSON `"token": "..."` (credentials.tfrc.json): a quoted value
-    ("token", re.compile(r"""(?i)(?<![A-Za-z0-9_.-])["']?token["']?[ \t]*(?:=|:)[ \t]*["'](?![$<{*])([^\s"'`]{8,})["']"""), 1),
-    ("secret", re.compile(r"(?i)(?<![A-Za-z0-9])" + _GENERIC_NAMES + _EQ_SEP + _VALUE), 1),
-    ("secret", re.compile(r"""(?i)["']""" + _GENERIC_NAMES + r"""["'][ \t]*:[ \t]*["']""" + _VALUE), 1),
-]
-
-# truffleHog's AWS secret shape, unlabelled: 40 base64 characters standing alone.
-# Not hex (git SHAs), not part of a longer blob (S3 host ids are 76+ and end in '=').
-_BARE_SECRET = re.compile(r"(?<![A-Za-z0-9/+=_.-])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=_-])")
+    _Rule("token", re.compile(r"""token["']?[ \t]*+(?:=|:)[ \t]*+["'](?![$<{*])([^\s"'`]{8,}+)["']"""), ("token",),
+          after="_.-"),
+    _Rule("secret", re.compile(_GENERIC_NAMES + _EQ_SEP + _VALUE), ("token", "secret", "passw", "pwd", "api", "auth")),
+    _Rule("secret", re.compile(_GENERIC_NAMES + r"""["'][ \t]*+:[ \t]*+["']""" + _VALUE),
+          ("token", "secret", "passw", "pwd", "api", "auth")),
+)
+_WORD_CHARS = frozenset(string.ascii_letters + string.digits)
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
 # The nearest block a bare `token = "..."` sits in decides what it is.
-_BLOCK = re.compile(r'provider\s+"[^"\n]*"|credentials\s+"[^"\n]*"|\bcloud\s*\{|backend\s+"remote"')
+_BLOCK = re.compile(r'provider\s++"[^"\n]*+"|credentials\s++"[^"\n]*+"|\bcloud\s*+\{|backend\s++"remote"')
+_AWS_BLOCK = re.compile(r'provider\s+"aws"')
+
+# --- the shape rule --------------------------------------------------------------------
+
+_RUN = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,}+")
+_RUN_MAX = 400            # longer: a blob (a certificate, an encoded message), not a key
+_CORE_MIN, _CORE_MAX = 40, 44
+# a path word: a lower-case name (bucket, prefix), a CamelCase name, a number; at most 15
+# characters, so a piece of a key mistaken for one is too short to matter
+_WORDISH = re.compile(r"[a-z][a-z0-9]{0,14}|(?:[A-Z]?[a-z]{2,}+){1,4}[0-9]{0,4}|[0-9]{1,15}")
+_WORD_SEG = re.compile(r"(?:[A-Z]?[a-z]++|[A-Z]++(?![a-z]))++[0-9]{0,4}|[0-9]++")
+_HEX = re.compile(r"[0-9a-fA-F]++")
+# things that look like keys but are plainly something else, by what they follow or are part of
+_LABEL_TAIL = re.compile(r"""(?i)(?:request|host)[ _-]?id["']?\s*+[:=]\s*+["']?\Z|x-amz-id-2["']?\s*+[:=]\s*+["']?\Z""")
+_ARN = re.compile(r"(?i)(?<![A-Za-z0-9])arn:aws[a-z-]*+:[^\s\"'<>,;]*+")
+_BLOB_CHARS = frozenset(string.ascii_letters + string.digits + "/+_=-")
+_BLOB_MIN = 100
 
 
 def _looks_like_secret(s: str) -> bool:
-    # Random base64 has both cases and a digit or / or + in 40 characters all
-    # but ~2.5e-4 of the time; CamelCase words and lower-case paths have not.
-    if re.fullmatch(r"[0-9a-fA-F]{40}", s):
+    # Random base64 has both cases and a digit or / or + in 40 characters all but ~2.5e-4
+    # of the time; CamelCase words, lower-case paths and hex have not. A lower- (or upper-)
+    # cased key still has ~9 of [0-9/+] in 40; a single-case path of words has not.
+    if _HEX.fullmatch(s) or s.isalpha() or not any(c.isalpha() for c in s):
         return False
-    return bool(re.search(r"[a-z]", s) and re.search(r"[A-Z]", s) and re.search(r"[0-9/+]", s))
+    odd = sum(c.isdigit() or c in "/+" for c in s)
+    if s.islower() or s.isupper():
+        if odd < 3:
+            return False
+    elif not odd:
+        return False
+    return not all(_WORD_SEG.fullmatch(seg) for seg in s.split("/") if seg)
+
+
+def _core(run: str) -> tuple[int, int]:
+    """The run without the path words glued to it (s3://bucket/<key>, //<key>, <key>/file),
+    never cut below 40 characters."""
+    a, b = 0, len(run)
+    while b - a > 40:
+        if run[a] == "/":
+            a += 1
+            continue
+        k = run.find("/", a, b)
+        if k < 0 or k - a > 15 or b - k - 1 < 40 or not _WORDISH.fullmatch(run, a, k):
+            break
+        a = k + 1
+    while b - a > 40:
+        if run[b - 1] == "/":
+            b -= 1
+            continue
+        k = run.rfind("/", a, b)
+        if k < 0 or b - k - 1 > 15 or k - a < 40 or not _WORDISH.fullmatch(run, k + 1, b):
+            break
+        b = k
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -113,58 +400,185 @@ class Redaction:
 
 def _placeholder(kind: str, value: str) -> str:
     if kind == "aws-access-key-id":
+        value = value.upper()
         prefix = next((p for p in KEY_ID_PREFIXES if value.startswith(p)), "")
         return f"{prefix}****REDACTED****" if prefix else "****REDACTED-KEY-ID****"
     return f"****REDACTED-{kind.upper()}****"
 
 
-def _token_kind(text: str, pos: int) -> str:
-    blocks = list(_BLOCK.finditer(text, 0, pos))
-    if blocks and re.fullmatch(r'provider\s+"aws"', blocks[-1].group(0)):
-        return "aws-session-token"  # the AWS provider's `token` argument
-    return "terraform-cloud-token"
+class _Spans:
+    """The canonical spans claimed so far (sorted, disjoint) and what each was."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.spans: list[tuple[int, int, str, str]] = []
+
+    def free(self, a: int, b: int) -> list[tuple[int, int]]:
+        """The parts of [a, b) no earlier match claimed."""
+        out = []
+        i = bisect_right(self.starts, a) - 1
+        pos = a
+        if i >= 0 and self.spans[i][1] > pos:
+            pos = self.spans[i][1]
+        i += 1
+        while pos < b:
+            nxt = self.spans[i][0] if i < len(self.spans) else b
+            if nxt > pos:
+                out.append((pos, min(nxt, b)))
+            if i >= len(self.spans):
+                break
+            pos = max(pos, self.spans[i][1])
+            i += 1
+        return out
+
+    def claim(self, a: int, b: int, kind: str, value: str) -> None:
+        i = bisect_right(self.starts, a)
+        self.starts.insert(i, a)
+        self.spans.insert(i, (a, b, kind, value))
 
 
 def redact(text: str) -> Redaction:
+    view = _canonical(text)
+    canon = view.text
+    spans = _Spans()
     kinds: list[str] = []
-    prefix = None
-    token = False
+    prefix: str | None = None
 
-    def note(kind: str) -> None:
-        nonlocal token
-        if kind == "aws-session-token":
-            token = True
+    def claim(a: int, b: int, kind: str, value: str, least: int = 1) -> bool:
+        nonlocal prefix
+        parts = [p for p in spans.free(a, b) if p[1] - p[0] >= least]
+        if not parts:
+            return False
+        for pa, pb in parts:
+            spans.claim(pa, pb, kind, value)
+        if kind == "aws-access-key-id" and prefix is None and value[:4].upper() in ("AKIA", "ASIA"):
+            prefix = value[:4].upper()
         if kind not in kinds:
             kinds.append(kind)
+        return True
 
-    def apply(kind: str, pattern: re.Pattern[str], group: int, text: str) -> str:
-        def repl(m: re.Match[str]) -> str:
-            nonlocal prefix
-            value: str = m.group(group)
-            whole: str = m.group(0)
-            if "REDACTED" in value:
-                return whole
-            found = _token_kind(text, m.start()) if kind == "token" else kind
-            if found == "aws-access-key-id":
-                p = value[:4]
-                if p in ("AKIA", "ASIA") and prefix is None:
-                    prefix = p
-            note(found)
-            start, end = m.span(group)
-            s0 = m.start(0)
-            return whole[: start - s0] + _placeholder(found, value) + whole[end - s0:]
+    # private keys: each BEGIN with the next END (within 20,000 characters), or cut off
+    begins = list(_PEM_BEGIN.finditer(canon))
+    if begins:
+        ends = [m.start() for m in _PEM_END.finditer(canon)]
+        end_at = {m.start(): m.end() for m in _PEM_END.finditer(canon)}
+        for i, m in enumerate(begins):
+            nxt_begin = begins[i + 1].start() if i + 1 < len(begins) else len(canon)
+            j = bisect_right(ends, m.end() - 1)
+            if j < len(ends) and ends[j] < nxt_begin and ends[j] - m.start() <= _PEM_MAX:
+                claim(m.start(), end_at[ends[j]], "private-key", "")
+            else:
+                body = _PEM_BODY.match(canon, m.end(), nxt_begin)
+                claim(m.start(), body.end() if body else m.end(), "private-key", "")
 
-        return pattern.sub(repl, text)
+    pos = 0
+    while (jwt := _JWT.search(canon, pos)) is not None:
+        dot = jwt.group(0).index(".")
+        head = jwt.group(0).find("ey", 0, dot)
+        if 0 <= head and dot - head >= 19:
+            claim(jwt.start() + head, jwt.end(), "jwt", "")
+            pos = jwt.end()
+        else:  # the run before the first dot was not the header: start again after it
+            pos = jwt.start() + dot + 1
 
-    for kind, pattern, group in _RULES:
-        text = apply(kind, pattern, group, text)
+    low = canon.lower() if canon.isascii() else canon.translate(_ASCII_LOWER)
+    blocks: list[tuple[int, bool]] | None = None
+    for rule in _RULES:
+        if not any(n in low for n in rule.needles):
+            continue
+        for m in rule.pattern.finditer(low if rule.lower else canon):
+            group = 1 if m.re.groups else 0
+            a, b = m.span(group)
+            value = canon[a:b]
+            if not rule.check(value):
+                continue
+            if rule.after and m.start() > 0 and (low[m.start() - 1] in _WORD_CHARS or low[m.start() - 1] in rule.after):
+                continue  # the name is the end of a longer one (MY_TFE_TOKEN is generic)
+            kind = rule.kind
+            if kind == "token":
+                if blocks is None:
+                    blocks = [(bl.start(), bool(_AWS_BLOCK.fullmatch(bl.group(0)))) for bl in _BLOCK.finditer(canon)]
+                k = bisect_right(blocks, (m.start(), True)) - 1
+                kind = "aws-session-token" if k >= 0 and blocks[k][1] else "terraform-cloud-token"
+            claim(a, b, kind, value, least=4)
 
-    def bare(m: re.Match[str]) -> str:
-        value: str = m.group(1)
-        if not _looks_like_secret(value):
-            return value
-        note("aws-secret-access-key")
-        return _placeholder("aws-secret-access-key", value)
+    # the shape rule, on the text with every claimed span blanked out
+    if len(canon) >= 40:
+        shaped = canon
+        if spans.spans:
+            pieces, last = [], 0
+            for a, b, _, _ in spans.spans:
+                if a >= last:
+                    pieces += [canon[last:a], "\x00" * (b - a)]
+                    last = b
+            shaped = "".join(pieces) + canon[last:]
+        arns = [m.span() for m in _ARN.finditer(shaped)]
+        arn_starts = [a for a, _ in arns]
+        joins = view.joins
 
-    text = _BARE_SECRET.sub(bare, text)
-    return Redaction(text=text, kinds=tuple(kinds), key_prefix=prefix, has_session_token=token)
+        def blob(a: int, b: int) -> bool:
+            """Part of a longer base64/base64url blob (an encoded message, a host id): not a key."""
+            if b - a >= _BLOB_MIN:
+                return True
+            lo = hi = 0
+            j = bisect_right(joins, a) - 1
+            stop = joins[j] if j >= 0 else 0
+            while a - lo > stop and lo < _BLOB_MIN and shaped[a - lo - 1] in _BLOB_CHARS:
+                lo += 1
+            j = bisect_right(joins, b - 1)
+            stop = joins[j] if j < len(joins) else len(shaped)
+            while b + hi < stop and hi < _BLOB_MIN and shaped[b + hi] in _BLOB_CHARS:
+                hi += 1
+            return lo + (b - a) + hi >= _BLOB_MIN
+
+        def shape(a: int, b: int) -> tuple[int, int] | None:
+            run = shaped[a:b]
+            if len(run) < 40 or len(run) > _RUN_MAX:
+                return None
+            if len(run) == 40 and _looks_like_secret(run):
+                ca, cb = 0, 40
+            else:
+                ca, cb = _core(run)
+                if not _CORE_MIN <= cb - ca <= _CORE_MAX or not _looks_like_secret(run[ca:cb]):
+                    return None
+            k = bisect_right(arn_starts, a) - 1
+            if k >= 0 and arns[k][1] >= b:
+                return None
+            if _LABEL_TAIL.search(shaped, max(0, a - 24), a) or blob(a, b):
+                return None  # an S3 host id or a request id by its label; a blob
+            return a + ca, a + cb
+
+        for m in _RUN.finditer(shaped):
+            a, b = m.span()
+            found = shape(a, b)
+            if found is None and joins:
+                # a join may have glued a line's tail to a key standing on the next line
+                j = bisect_right(joins, a)
+                cuts = [a]
+                while j < len(joins) and joins[j] < b:
+                    cuts.append(joins[j])
+                    j += 1
+                cuts.append(b)
+                for pa, pb in zip(cuts, cuts[1:]):
+                    piece = shape(pa, pb)
+                    if piece:
+                        claim(*piece, "aws-secret-access-key", shaped[piece[0]:piece[1]])
+            if found:
+                claim(*found, "aws-secret-access-key", shaped[found[0]:found[1]])
+
+    token = "aws-session-token" in kinds
+    if not spans.spans:
+        return Redaction(text=text, kinds=tuple(kinds), key_prefix=prefix, has_session_token=token)
+    # back to the original: each claimed span masks everything its characters came from
+    out: list[str] = []
+    pos = 0
+    for a, b, kind, value in spans.spans:
+        oa, ob = view.span(a, b)
+        if ob <= pos:
+            continue
+        out.append(text[pos:oa] if oa > pos else "")
+        if oa >= pos:
+            out.append(_placeholder(kind, value))
+        pos = max(pos, ob)
+    out.append(text[pos:])
+    return Redaction(text="".join(out), kinds=tuple(kinds), key_prefix=prefix, has_session_token=token)
