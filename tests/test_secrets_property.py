@@ -3,6 +3,13 @@
 Real error texts from the KB, with random secrets of every kind redact.py
 knows put in at random places, in the forms people paste them: bare, as
 `export NAME=...`, as HCL or JSON, in a URL, glued to the words around them.
+
+The second half (issue 17) draws from `bench/secrets_leak.py`: its secrets (key
+ids of every prefix, secret keys, STS tokens, TFC, GitHub, Slack, JWT, PEM and
+Bedrock keys) in each of its forms (URL-encoded, ANSI-coloured, hard-wrapped,
+glued to the key id, JSON-escaped, zero-width, look-alike letters, lower-cased,
+after `=`/`_`/`-`/`.`/`/`/`//`, flag spellings...), and its check: neither the
+secret nor any 16 characters of it in a row come back, however escaped.
 """
 import base64
 import hashlib
@@ -24,10 +31,22 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authdoctor.redact import KEY_ID_PREFIXES
+from authdoctor.redact import KEY_ID_PREFIXES, redact
 from authdoctor.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("secrets_leak", ROOT / "bench" / "secrets_leak.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["secrets_leak"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+bench = _bench()
 KB_DIR = ROOT / "kb"
 SIGNING_SECRET = "property-test-signing-secret"
 B64 = string.ascii_letters + string.digits + "+/"
@@ -295,3 +314,53 @@ def test_no_secret_comes_back_from_the_cli_json(tmp_path, seed):
     assert run.returncode in (0, 1), run.stderr
     assert json.loads(run.stdout)["redacted"]
     assert leaks(run.stdout + run.stderr, secrets) == []
+
+
+# --- issue 17: every form, every kind, the attacker's check --------------------------------
+
+@st.composite
+def formed(draw):
+    """(paste, secret material, kind, form): one secret in one of the bench's forms."""
+    kind = draw(st.sampled_from(sorted(bench.KINDS)))
+    form = draw(st.sampled_from(sorted(bench.FORMS)))
+    rnd = random.Random(draw(st.integers(0, 2**64)))
+    base = draw(st.sampled_from(EXAMPLES))
+    for _ in range(20):  # a form that does not apply to the kind: the next kind that it does
+        try:
+            return bench.make_paste(rnd, base, kind, form)
+        except ValueError:
+            kind = sorted(bench.KINDS)[(sorted(bench.KINDS).index(kind) + 1) % len(bench.KINDS)]
+    return bench.make_paste(rnd, base, "secret-key", form)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formed())
+def test_redact_masks_every_kind_in_every_form(case):
+    text, secrets, kind, form = case
+    r = redact(text)
+    assert bench.leaks(r.text, secrets) == [], (kind, form)
+    assert r.kinds
+    assert redact(r.text).text == r.text  # masking the masked text changes nothing
+
+
+@pytest.mark.parametrize("kind,form", [(k, f) for k in sorted(bench.KINDS) for f in sorted(bench.FORMS)])
+def test_every_kind_in_every_form_once(kind, form):
+    rnd = random.Random(f"{kind}/{form}")
+    try:
+        text, secrets, _, _ = bench.make_paste(rnd, EXAMPLES[0], kind, form)
+    except ValueError:
+        pytest.skip("the form does not apply to this kind")
+    assert bench.leaks(redact(text).text, secrets) == []
+
+
+@pytest.fixture(scope="module")
+def doors(web, logged):
+    return bench.Doors(client=web, lines=logged)  # the bench's doors on this module's app and log capture
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formed())
+def test_no_door_gives_back_any_form(doors, case):
+    text, secrets, kind, form = case
+    for door, shown in doors.run(text, ("api", "page", "slack", "cli")).items():
+        assert bench.leaks(shown, secrets) == [], (door, kind, form)
