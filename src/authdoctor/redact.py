@@ -92,8 +92,8 @@ _INVISIBLE = re.compile(
     r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u0300-\u036f]++")
 # a hard wrap: a base64 character at the end of a line, and at the start of the next
 # (Terraform's boxed output repeats its "│ " on the continuation line)
-_WRAP = re.compile(r"(?<=[A-Za-z0-9/+=_.-])\r?\n(?:\u2502 ?)?(?=[A-Za-z0-9/+=_.-])")
-_WRAP_MIN_LINE = 40
+# (40 characters or more on the line: a short line ending in a word is not a wrap)
+_WRAP = re.compile(r"(?<=[^\n]{39}[A-Za-z0-9/+=_.-])\r?\n(?:\u2502 ?)?(?=[A-Za-z0-9/+=_.-])")
 
 # look-alikes NFKC leaves alone: Cyrillic, Greek, Armenian letters, slashes and dashes
 _CONFUSABLES = dict(zip(
@@ -217,12 +217,8 @@ def _canonical(text: str) -> _View:
     joins: list[int] = []
     removed = 0
 
-    def wrap(m: re.Match[str]) -> str | None:
+    def wrap(m: re.Match[str]) -> str:
         nonlocal removed
-        s = m.string
-        line = m.start() - (s.rfind("\n", 0, m.start()) + 1)
-        if line < _WRAP_MIN_LINE:
-            return None
         joins.append(m.start() - removed)
         removed += m.end() - m.start()
         return ""
@@ -272,14 +268,15 @@ _PEM_MAX = 20000
 _JWT = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{19,}+\.ey[A-Za-z0-9_/-]{17,}+\.[A-Za-z0-9_/-]{10,}+={0,2}")
 
 
-def _plain(value: str) -> bool:
+def _plain(value: str, before: str = "") -> bool:
     """A value that is a secret, not an elided one nor one already masked."""
     return "..." not in value and "\u2026" not in value and "REDACTED" not in value
 
 
-def _lower_key_id(value: str) -> bool:
-    # a lower-cased key id: its 16 characters are base32, so nearly always hold a digit
-    return value.isupper() or any(c.isdigit() for c in value[4:])
+def _lower_key_id(value: str, before: str = "") -> bool:
+    # a lower-cased key id: standing alone, or its 16 base32 characters hold a digit (but for 4%)
+    # (an upper-case one is the case-sensitive rule's, already masked)
+    return not value.isupper() and (not before.isalnum() or any(c.isdigit() for c in value[4:]))
 
 
 @dataclass(frozen=True)
@@ -288,7 +285,7 @@ class _Rule:
     pattern: re.Pattern[str]
     needles: tuple[str, ...]      # one of these is in the lower-cased text, or the rule cannot match
     lower: bool = True            # runs on the lower-cased text
-    check: Callable[[str], bool] = _plain
+    check: Callable[[str, str], bool] = _plain   # (value, the character before the match)
     after: str = ""               # characters that may not come right before the match
 
 
@@ -368,8 +365,16 @@ def _looks_like_secret(s: str) -> bool:
 
 def _core(run: str) -> tuple[int, int]:
     """The run without the path words glued to it (s3://bucket/<key>, //<key>, <key>/file),
-    never cut below 40 characters."""
-    a, b = 0, len(run)
+    never cut below 40 characters: from the left first, or if that leaves too much, the right."""
+    a, b = _strip(run, 0, len(run), left_first=True)
+    if b - a > _CORE_MAX:
+        a, b = _strip(run, 0, len(run), left_first=False)
+    return a, b
+
+
+def _strip(run: str, a: int, b: int, left_first: bool) -> tuple[int, int]:
+    if not left_first:
+        b = _strip_right(run, a, b)
     while b - a > 40:
         if run[a] == "/":
             a += 1
@@ -378,6 +383,10 @@ def _core(run: str) -> tuple[int, int]:
         if k < 0 or k - a > 15 or b - k - 1 < 40 or not _WORDISH.fullmatch(run, a, k):
             break
         a = k + 1
+    return a, _strip_right(run, a, b) if left_first else b
+
+
+def _strip_right(run: str, a: int, b: int) -> int:
     while b - a > 40:
         if run[b - 1] == "/":
             b -= 1
@@ -386,7 +395,7 @@ def _core(run: str) -> tuple[int, int]:
         if k < 0 or b - k - 1 > 15 or k - a < 40 or not _WORDISH.fullmatch(run, k + 1, b):
             break
         b = k
-    return a, b
+    return b
 
 
 @dataclass(frozen=True)
@@ -490,7 +499,7 @@ def redact(text: str) -> Redaction:
             group = 1 if m.re.groups else 0
             a, b = m.span(group)
             value = canon[a:b]
-            if not rule.check(value):
+            if not rule.check(value, low[m.start() - 1] if m.start() else ""):
                 continue
             if rule.after and m.start() > 0 and (low[m.start() - 1] in _WORD_CHARS or low[m.start() - 1] in rule.after):
                 continue  # the name is the end of a longer one (MY_TFE_TOKEN is generic)
