@@ -281,3 +281,22 @@ def test_the_generic_rule_is_linear():
         t0 = time.process_time()
         redact(text)
         assert time.process_time() - t0 < 0.5, unit
+
+
+def test_a_private_key_wrapped_inside_terraforms_box_with_its_end_line_broken_is_masked():
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3S"]
+    paste = ("\u2502 Error: -----BEGIN ENCRYPTED PRIVATE KEY----- " + body[0] + "\n"
+             "\u2502  " + body[1] + " " + body[2][:10] + "\n"
+             "\u2502 " + body[2][10:] + " -----END ENCRYPTED PRIVATE \n"
+             "\u2502 KEY-----")
+    r = redact(paste)
+    assert "private-key" in r.kinds
+    for piece in body:
+        assert piece[:12] not in r.text and piece[-12:] not in r.text
+
+
+def test_a_secret_key_right_after_a_request_id_label_is_masked():
+    secret = "X1fH+ZM9TBrKrmGsNmjQ8mT3OA94HhblZa/QFPiy"
+    r = redact(f"status code: 403, request id: {secret}  8a1f2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d")
+    assert secret not in r.text and "aws-secret-access-key" in r.kinds
+    assert "8a1f2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d" in r.text

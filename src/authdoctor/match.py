@@ -134,7 +134,10 @@ class Matcher:
 
     def closest(self, text: str, n: int = 3) -> list[tuple[str, float]]:
         """The errors the KB knows that come nearest, for a not-recognised answer."""
-        hay = _focus(normalize_lines(text), self.anchors)
+        # only a pointer for a paste nothing matched: its tail, where tools print their
+        # error, is enough, and keeps this linear in the paste (a 64 KiB log of noise
+        # would otherwise be scored in full against every variant)
+        hay = _focus(normalize_lines(text), self.anchors)[-_WINDOW_CHARS:]
         out = []
         for eid, variants in self.by_error.items():
             s = max((fuzz.partial_ratio(self.norm[v.id], hay, processor=None) for v in variants), default=0.0)

@@ -48,6 +48,8 @@ def normalize_lines(text: str) -> list[str]:
     text = text.translate(_QUOTES)
     out = []
     for line in text.splitlines():
+        if not line.strip():
+            continue  # nothing in a blank line survives the folding; skip the work
         line = _CTRL.sub(" ", line)
         line = _CI_PREFIX.sub("", line)
         line = _BOX.sub(" ", line)

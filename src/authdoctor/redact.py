@@ -259,8 +259,11 @@ _VALUE = r"""(?![$<{*])([^\s"'`,;]{8,}+)"""
 _PEM_LABEL = r"(?:[ A-Z0-9_]|-(?!-)){0,100}"
 _PEM_BEGIN = re.compile(r"(?i)-----BEGIN" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"(?i)-----END" + _PEM_LABEL + r"PRIVATE KEY(?: BLOCK)?-----")
-# cut off before its END line (a truncated paste): the header and every key-ish line after it
-_PEM_BODY = re.compile(r"""(?:\s*+(?:(?:Proc-Type|DEK-Info):[^\n]*+|[A-Za-z0-9+/=]{8,}+(?![^\s"',\\])))*+""")
+# cut off before its END line (a truncated paste, or an END line wrapped apart inside
+# Terraform's box): the header and every key-ish piece after it, box rules and the
+# broken END line's pieces included. Every repeat is possessive and bounded: linear.
+_PEM_BODY = re.compile(r"""(?:[\s\u2502\u2503|]*+(?:(?:Proc-Type|DEK-Info):[^\n]*+|-----END[ A-Z]{0,40}+|[A-Z ]{0,40}+-----"""
+                       r"""|[A-Za-z0-9+/=]{2,}+(?![^\s"',\\\u2502\u2503|])))*+""")
 _PEM_MAX = 20000
 
 # the JWT's three parts, found from the start of a run (so that a run is read once);
@@ -477,7 +480,7 @@ def redact(text: str) -> Redaction:
             if j < len(ends) and ends[j] < nxt_begin and ends[j] - m.start() <= _PEM_MAX:
                 claim(m.start(), end_at[ends[j]], "private-key", "")
             else:
-                body = _PEM_BODY.match(canon, m.end(), nxt_begin)
+                body = _PEM_BODY.match(canon, m.end(), min(nxt_begin, m.end() + _PEM_MAX))
                 claim(m.start(), body.end() if body else m.end(), "private-key", "")
 
     pos = 0
@@ -553,8 +556,11 @@ def redact(text: str) -> Redaction:
             k = bisect_right(arn_starts, a) - 1
             if k >= 0 and arns[k][1] >= b:
                 return None
-            if _LABEL_TAIL.search(shaped, max(0, a - 24), a) or blob(a, b):
-                return None  # an S3 host id or a request id by its label; a blob
+            # an S3 host id or a request id by its label; a blob. A label does not excuse
+            # a run of exactly a secret key's shape: no request or host id looks like one
+            labelled = _LABEL_TAIL.search(shaped, max(0, a - 24), a) and not (len(run) == 40 and _looks_like_secret(run))
+            if labelled or blob(a, b):
+                return None
             return a + ca, a + cb
 
         for m in _RUN.finditer(shaped):
