@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,16 +54,8 @@ ALNUM = string.ascii_letters + string.digits
 BASE32 = string.ascii_uppercase + "234567"
 
 
-def _examples() -> list[str]:
-    texts = []
-    for name in ("InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "NoValidCredentialSources",
-                 "InvalidAccessKeyId", "AccessDeniedAssumeRole"):
-        doc = yaml.safe_load((KB_DIR / "errors" / f"{name}.yaml").read_text())
-        texts += [v["examples"][0] for v in doc["variants"][:3] if v.get("examples")]
-    return texts
-
-
-EXAMPLES = _examples()
+# the same real error texts the benchmark puts its secrets into
+EXAMPLES = bench.examples()
 
 
 # --- secrets, random the way real ones are ---------------------------------------------
