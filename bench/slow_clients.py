@@ -109,10 +109,7 @@ class Slow:
         except BlockingIOError:
             pass
         except OSError:
-            held = time.monotonic() - self.opened
-            self.sock.close()
-            self.open()
-            return held
+            return self._reopen()
         try:
             if self.sent < len(self.data):
                 self.sock.send(self.data[self.sent:self.sent + 1])
@@ -120,11 +117,16 @@ class Slow:
         except BlockingIOError:
             pass
         except OSError:
-            held = time.monotonic() - self.opened
-            self.sock.close()
-            self.open()
-            return held
+            return self._reopen()
         return None
+
+    def _reopen(self) -> float:
+        """The server closed this socket: how long it held it, and a new one in its place."""
+        assert self.sock is not None
+        held = time.monotonic() - self.opened
+        self.sock.close()
+        self.open()
+        return held
 
     def close(self) -> None:
         if self.sock is not None:
