@@ -8,8 +8,8 @@ from authdoctor import knowledge as kbmod
 from authdoctor.authoring.counts import count, lint_counts, load_reports, pooled, render_rows, write_rows
 
 
-def _report(url, runner, token="unknown"):
-    return (f"  - url: {url}\n    tool: terraform\n    runner: {runner}\n    has_session_token: {token}\n"
+def _report(url, runner, token="unknown", error="ExpiredToken"):
+    return (f"  - url: {url}\n    error: {error}\n    tool: terraform\n    runner: {runner}\n    has_session_token: {token}\n"
             f"    where: 'the thread says so'\n    confirmed: 'the maintainer says so'\n")
 
 
@@ -87,6 +87,32 @@ def test_a_report_with_a_runner_outside_the_hint_is_refused(kb_copy, edit_kb_fil
     problems = lint_counts(kbmod.load(kb_copy))
     assert problems[0].code == "KB034" and "my-laptop" in problems[0].message
     assert problems[0].file == "kb/reports/clock-skew.yaml" and problems[0].line > 1
+
+
+def test_a_report_naming_an_error_outside_kb_errors_is_refused(two_causes):
+    path = two_causes / "reports" / "clock-skew.yaml"
+    path.write_text(path.read_text() + _report("https://github.com/o/r/issues/99", "local", error="RequestTimeTooSkewedish"))
+    problems = lint_counts(kbmod.load(two_causes))
+    assert [(p.code, p.file) for p in problems] == [("KB034", "kb/reports/clock-skew.yaml")]
+    assert problems[0].message.startswith("threads.20.error:") and "RequestTimeTooSkewedish" in problems[0].message
+
+
+def test_a_report_must_say_which_error_it_shows(two_causes):
+    path = two_causes / "reports" / "clock-skew.yaml"
+    path.write_text(path.read_text().replace("    error: ExpiredToken\n", "", 1))
+    problems = lint_counts(kbmod.load(two_causes))
+    assert [p.code for p in problems] == ["KB004"] and problems[0].message.startswith("threads.0.error:")
+
+
+def test_a_report_keeps_its_error_and_may_quote_the_paste(two_causes):
+    path = two_causes / "reports" / "clock-skew.yaml"
+    paste = "    paste: |\n      An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation: Signature expired\n"
+    path.write_text(path.read_text() + _report("https://github.com/o/r/issues/99", "local", error="SignatureExpired") + paste
+                    + _report("https://github.com/o/r/issues/100", "local", error="unknown"))
+    kb = kbmod.load(two_causes)
+    reports, problems = load_reports(kb)
+    assert problems == []
+    assert [x.error for x in reports["clock-skew"][-3:]] == ["ExpiredToken", "SignatureExpired", "unknown"]
 
 
 def test_a_thread_counted_twice_for_one_cause_is_refused(two_causes):

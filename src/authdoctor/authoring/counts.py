@@ -30,6 +30,9 @@ from ..knowledge.loader import read_file, value_key
 # would measure another thing than the answers they weigh. has_session_token is not either: too
 # few threads say (docs/accuracy.md has what counting either did to the labelled sets).
 RECORDED = ("runner", "auth_method", "has_session_token")
+# Besides the hints, each thread names the error its message is (a kb/errors id, or UNKNOWN when the
+# thread quotes none), so causes can be counted per error; `paste` keeps the message as the thread quotes it.
+DESCRIBED = ("url", "error", "paste", "tool", "where", "confirmed", "how")
 COUNTED = ("runner",)
 PSEUDO = 4.0
 # a value (or group) needs this many threads over all causes before any cause's weight for it is counted
@@ -43,6 +46,7 @@ TOLERANCE = 0.011
 class Report:
     url: str
     facts: dict  # hint -> value, or UNKNOWN when the thread does not say
+    error: str = UNKNOWN  # the kb/errors id of the message the thread shows
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,14 @@ def load_reports(kb: KB) -> tuple[dict[str, list[Report]], list[Problem]]:
             if not isinstance(item, dict):
                 r.bad("KB005", p, "must be a mapping")
                 continue
-            r.only(item, p, {"url", "tool", "where", "confirmed", "how", *RECORDED})
+            r.only(item, p, {*DESCRIBED, *RECORDED})
             url = r.text(item, p + ("url",))
             for field in ("tool", "where", "confirmed"):
                 r.text(item, p + (field,))
+            r.text(item, p + ("paste",), required=False)
+            error = r.text(item, p + ("error",))
+            if error and error != UNKNOWN and error not in kb.errors:
+                r.bad("KB034", p + ("error",), f"'{error}' is not an error in kb/errors (or '{UNKNOWN}' when the thread quotes none)")
             if url and not url.startswith("https://"):
                 r.bad("KB018", p + ("url",), "must be an https:// link")
             if url in seen:
@@ -110,7 +118,7 @@ def load_reports(kb: KB) -> tuple[dict[str, list[Report]], list[Problem]]:
                     r.bad("KB034", p + (hint,), f"{value!r} is not one of {sorted(allowed)}")
                     value = UNKNOWN
                 facts[hint] = value
-            reports.append(Report(url, facts))
+            reports.append(Report(url, facts, error if error in kb.errors else UNKNOWN))
         out[cid] = reports
     return out, problems
 
