@@ -1,4 +1,4 @@
-"""WSGI entry point: `flask --app app run` for development, `gunicorn app:app` in production."""
-from authdoctor.web import create_app
+"""WSGI entry point in a checkout: `flask --app app run` for development, `gunicorn -c gunicorn.conf.py app:app` in production."""
+from authdoctor.web.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

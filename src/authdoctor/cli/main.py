@@ -143,14 +143,40 @@ def cmd_walk(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from ..web import create_app
-    app = create_app(kb_path=args.kb)
-    app.run(host=args.host, port=args.port)
-    return 0
+    if args.dev:
+        from ..web import create_app
+        create_app(kb_path=args.kb).run(host=args.host or "127.0.0.1", port=args.port or 5000)
+        return 0
+    # the production server: gunicorn with the package's settings file, read by its path
+    # so gevent patches the standard library before the app is imported (web/gunicorn_conf.py)
+    from importlib.resources import files
+    conf = str(files("authdoctor") / "web" / "gunicorn_conf.py")
+    argv = [sys.executable, "-m", "gunicorn", "-c", conf]
+    if args.host or args.port:
+        argv += ["--bind", f"{args.host or '127.0.0.1'}:{args.port or 8000}"]
+    if args.workers:
+        argv += ["--workers", str(args.workers)]
+    if args.kb:
+        os.environ["AUTHDOCTOR_KB"] = args.kb
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover - execv does not return
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .. import __version__
+    try:
+        return version("authdoctor")
+    except PackageNotFoundError:  # run from a checkout without installing
+        return __version__
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="authdoctor", description="Ranked causes and fixes for Terraform/AWS credential errors.")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     ap.add_argument("--kb", default=None, help="knowledge base folder (default: the project's kb/ or $AUTHDOCTOR_KB)")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -191,9 +217,11 @@ def main(argv=None) -> int:
     w.add_argument("cases", nargs="?", help="a case file or folder (default: tests/cases/)")
     w.set_defaults(func=cmd_walk)
 
-    s = sub.add_parser("serve", help="run the development server")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=5000)
+    s = sub.add_parser("serve", help="run the production server (gunicorn; --dev: Flask's development server)")
+    s.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1, or the configured bind)")
+    s.add_argument("--port", type=int, default=None, help="port (default 8000; 5000 with --dev)")
+    s.add_argument("--workers", type=int, default=None, help="worker processes (default: cores + 1)")
+    s.add_argument("--dev", action="store_true", help="Flask's development server: one process, reloads nothing, not for production")
     s.set_defaults(func=cmd_serve)
 
     args = ap.parse_args(argv)
