@@ -143,6 +143,12 @@ def cmd_walk(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from ..settings import SettingsError, load
+    try:  # checked here too, so a bad setting is one line, not gunicorn's traceback
+        load()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.dev:
         from ..web import create_app
         create_app(kb_path=args.kb).run(host=args.host or "127.0.0.1", port=args.port or 5000)

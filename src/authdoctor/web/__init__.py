@@ -1,31 +1,43 @@
 """The Flask doors onto the engine: page, JSON API and Slack, built by an app factory."""
 from __future__ import annotations
 
-import os
+import logging
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import config, knowledge
+from .. import config, knowledge, settings
 from ..diagnose import Doctor
+from ..settings import Settings
+
+log = logging.getLogger("authdoctor")
 
 # Bodies larger than this are refused with 413 before they are read whole.
 MAX_BODY = 64 * 1024
 
 
-def create_app(kb_path: str | None = None, test_config: dict | None = None) -> Flask:
+def create_app(kb_path: str | None = None, test_config: dict | None = None, env: Settings | None = None) -> Flask:
+    """The app, configured from `env` (default: the AUTHDOCTOR_* variables, checked now: a bad one
+    raises SettingsError naming it), then `test_config` over that."""
+    env = env or settings.load()
     app = Flask(__name__, template_folder=config.data_path("templates"), static_folder=config.data_path("static"))
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
-        SLACK_SIGNING_SECRET=os.environ.get("SLACK_SIGNING_SECRET"),
-        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        RATELIMIT_DEFAULT=os.environ.get("RATELIMIT_DEFAULT", "600 per minute"),
-        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        SLACK_SIGNING_SECRET=env.slack_signing_secret,
+        REDIS_URL=env.redis_url,
+        RATELIMIT_DEFAULT=env.ratelimit_default,
+        RATELIMIT_SLACK=env.ratelimit_slack_team,
+        RATELIMIT_SLACK_USER=env.ratelimit_slack_user,
+        RATELIMIT_ENABLED=env.ratelimit_enabled,
+        REPORT_URL=env.report_url,
         JSON_SORT_KEYS=False,
     )
     if test_config:
         app.config.update(test_config)
+    app.extensions["authdoctor.settings"] = env
+    for note in env.deprecated:
+        log.warning(note)
     # A broken KB stops the start here, naming file, entry and field (KBError).
     doctor = Doctor(knowledge.load(kb_path or app.config.get("KB_PATH")))
     app.extensions["authdoctor"] = doctor

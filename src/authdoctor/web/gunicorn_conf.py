@@ -6,22 +6,33 @@
 # What they are chosen for: 2-core machines; a diagnosis is pure CPU and takes
 # a few milliseconds; Slack gives up on an answer after 3 s; request bodies are
 # capped at 64 KiB (256 KiB for Slack) by the app. Every number can be
-# overridden by the environment variable named next to it.
+# overridden by the AUTHDOCTOR_* variable named next to it (authdoctor/settings.py,
+# the README's configuration table); a bad value stops the start, naming it.
 import multiprocessing
 import os
+import sys
 import time
+
+from authdoctor import settings as _settings_module
+
+try:
+    _settings = _settings_module.load()
+except _settings_module.SettingsError as _exc:
+    # SystemExit, not an exception: gunicorn would print a traceback around the message
+    print(f"authdoctor: {_exc}", file=sys.stderr)
+    sys.exit(2)
 
 _cores = multiprocessing.cpu_count()
 
 # Loopback unless told otherwise: a reverse proxy (TLS, the public name) sits
-# in front in production and sets GUNICORN_BIND=0.0.0.0:8000.
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# in front in production and sets AUTHDOCTOR_BIND=0.0.0.0:8000.
+bind = _settings.bind
 
 # The work is CPU-bound Python, so the GIL makes processes, not threads, the
 # unit of parallelism: one worker per core, plus one so that a core is not left
 # idle while a worker is between requests (GC, reading a body, writing logs).
 # More would only queue on the same two cores and add ~60 MB each.
-workers = int(os.environ.get("GUNICORN_WORKERS", _cores + 1))
+workers = _settings.workers or _cores + 1
 
 # gevent, not gthread or sync: a sync worker is held by one connection from
 # accept to the last byte, and a gthread worker gives each connection a thread
@@ -37,10 +48,10 @@ workers = int(os.environ.get("GUNICORN_WORKERS", _cores + 1))
 # library here, before the app is imported: objects the app makes at import
 # (the Slack door's thread pool and its queue, locks) must be gevent's, or a
 # greenlet blocking on a real queue would stop the whole worker.
-# GUNICORN_WORKER_CLASS=gthread goes back to threads (use it, not `-k`, so that
+# AUTHDOCTOR_WORKER_CLASS=gthread goes back to threads (use it, not `-k`, so that
 # nothing is patched); `threads` applies to gthread only.
-_worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+_worker_class = _settings.worker_class
+threads = _settings.threads
 
 # Read deadlines, per request, in seconds. Headers: from the wait for a
 # request (the first, or the next on a kept-alive connection) to its last
@@ -50,8 +61,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # either the connection is closed (the body's with a 408 first). A reverse
 # proxy that buffers bodies (nginx does by default) makes both moot for the
 # clients behind it; they still bound the proxy's own connections.
-_header_timeout = float(os.environ.get("GUNICORN_HEADER_TIMEOUT", os.environ.get("GUNICORN_KEEPALIVE", 5)))
-_body_timeout = float(os.environ.get("GUNICORN_BODY_TIMEOUT", 10))
+_header_timeout = _settings.header_timeout or float(_settings.keepalive or 5)
+_body_timeout = _settings.body_timeout
 
 worker_class: object  # a class gunicorn runs, or the name of one of its own
 if _worker_class == "gevent":
@@ -116,15 +127,15 @@ backlog = 256
 # A diagnosis takes milliseconds; a worker silent for 30 s is stuck, not busy,
 # so it is killed and replaced. Graceful shutdown gets 20 s to finish what is
 # in flight (answers are quick; Slack's response_url posts time out after 5 s).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+timeout = _settings.timeout
 graceful_timeout = 20
 
 # Short keep-alive: enough to reuse a connection for a page and its assets or
 # a client's burst, short enough that idle sockets do not hold connection
 # slots. Behind a load balancer, set it above the balancer's idle timeout
 # instead (under gevent the header deadline above follows it unless
-# GUNICORN_HEADER_TIMEOUT is set).
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# AUTHDOCTOR_HEADER_TIMEOUT is set).
+keepalive = _settings.keepalive
 
 # Header limits well under the defaults: the longest legitimate request line is
 # the page's shareable link (at most 1,500 characters of masked text, URL-
@@ -153,7 +164,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # and write query strings. Errors go to stderr.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+loglevel = _settings.log_level
 proc_name = "authdoctor"
 
 # gunicorn 27's control socket lives at one path per user ($HOME/.gunicorn):
