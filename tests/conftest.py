@@ -94,5 +94,5 @@ def posterior(doctor, icti):
         priors, _ = priors_for(error, variant)
         values = check_hints(doctor.kb, hints)
         feats = {k: feature_value(doctor.kb.hints[k], v) for k, v in values.items()}
-        return a, log_posterior(doctor.kb, priors, feats, a.markers)
+        return a, log_posterior(doctor.kb, priors, feats, a.markers, dict.fromkeys(feats, "user"))
     return weigh

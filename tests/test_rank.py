@@ -111,3 +111,40 @@ def test_a_vault_paste_puts_new_key_not_propagated_in_the_top_three(doctor, icti
     # keys Vault creates reach Terraform through its API: no shell quoting, no AWS_* variables
     a = doctor.diagnose("vault_aws_secret_backend_role.deploy: error reading credentials: " + icti_provider)
     assert "new-key-not-propagated" in [c.id for c in a.causes[:3]]
+
+
+def test_no_single_answer_makes_a_cause_certain(doctor, kb, icti_provider):
+    # an answer weighs no more than its own chance of being right (kb/hints.yaml misreport)
+    for key, hint in kb.hints.items():
+        if hint.type == "signs":
+            continue
+        for option in hint.options:
+            a = doctor.diagnose(icti_provider, hints={key: option})
+            assert a.causes[0].probability < 0.99, f"{key}={option!r} gives {a.causes[0].id} {a.causes[0].probability:.3f}"
+
+
+def test_a_cause_an_answer_rules_out_says_why_it_is_still_listed(doctor, icti_provider):
+    a = doctor.diagnose(icti_provider, hints={"key_prefix": "AKIA"})
+    mst = next(c for c in a.causes if c.id == "missing-session-token") if any(
+        c.id == "missing-session-token" for c in a.causes) else None
+    if mst is not None:  # it may drop out of the list altogether; if listed, it says why
+        assert any("rules it out" in w and "mistaken" in w for w in mst.why), mst.why
+
+
+def test_a_why_line_reads_for_the_answer_given(doctor, icti_provider):
+    yes = doctor.diagnose(icti_provider, hints={"cli_works": True})
+    no = doctor.diagnose(icti_provider, hints={"cli_works": False})
+    said_no = [w for c in no.causes for w in c.why if w.startswith("No, the CLI fails too")]
+    assert said_no and not any("the credentials themselves work" in w for w in said_no)
+    assert any("the credentials themselves work" in w for c in yes.causes for w in c.why)
+
+
+def test_a_reason_read_from_the_text_is_not_weighed_as_a_possibly_mistaken_answer(doctor):
+    # the region in the paste is evidence, not an answer: its factor keeps its full strength
+    text = ("$ aws ec2 describe-instances --region ap-east-1\n\nAn error occurred (AuthFailure) when calling the "
+            "DescribeInstances operation: AWS was not able to validate the provided access credentials")
+    from_text = doctor.diagnose(text)
+    told = doctor.diagnose(text.replace(" --region ap-east-1", ""), hints={"region": "ap-east-1"})
+    p = {c.id: c.probability for c in from_text.causes}
+    q = {c.id: c.probability for c in told.causes}
+    assert p["region-not-enabled"] > q["region-not-enabled"]

@@ -41,6 +41,9 @@ _WS = "[ \\t\\r\\n\\f\\v]*"
 _SEP = "[, \\t\\r\\n\\f\\v]"
 # A factor outside this band is worth a line in a cause's "why".
 NOTEWORTHY = 1.4
+# An answer that makes a cause this much less likely all but rules it out; its why-line says so,
+# and why the cause is still listed (the answer may be mistaken).
+RULES_OUT = 0.1
 
 Feature = Any  # a str, or the signs kind's tuple of answers
 
@@ -148,16 +151,30 @@ class Kind:
         """P(feature | cause)."""
         return float(cause.likelihood[hint.key][feature])
 
+    def answered(self, hint: Hint, cause: Cause, feature: Feature) -> float:
+        """P(a person answers `feature` | cause): they answer right, or (with the hint's
+        misreport rate) say something else, as often as people say each value anyway. So no
+        one answer can weigh more than its own chance of being right."""
+        eps = hint.misreport
+        return (1.0 - eps) * self.likelihood(hint, cause, feature) + eps * hint.base[feature]
+
     def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, from_text: bool) -> list[tuple[float, str]]:
         """Lines for the cause's "why", each with its weight (how far it moved the cause)."""
-        factor = cause.likelihood[hint.key][feature] / hint.base[feature]
+        lik = self.likelihood(hint, cause, feature) if from_text else self.answered(hint, cause, feature)
+        factor = lik / hint.base[feature]
         if 1 / NOTEWORTHY < factor < NOTEWORTHY:
             return []
-        reason = cause.why.get(hint.key) or hint.why
-        origin = " (read from the pasted text)" if from_text else ""
+        reason = answer_why(hint, cause, feature)
+        label = self.label(hint, feature)
+        if from_text:
+            direction = "more" if factor > 1 else "less"
+            return [(abs(math.log(factor)), f"{label} (read from the pasted text): {direction} likely ×{factor:.2g}. {reason}")]
+        if factor <= RULES_OUT:
+            return [(abs(math.log(factor)),
+                     f"{label}: this rules it out (×{factor:.2g}); it stays listed only in case that answer is mistaken, "
+                     f"as about {hint.misreport:.0%} of such answers are. {reason}")]
         direction = "more" if factor > 1 else "less"
-        return [(abs(math.log(factor)),
-                 f"{self.label(hint, feature)}{origin}: {direction} likely ×{factor:.2g}. {reason}")]
+        return [(abs(math.log(factor)), f"{label}: {direction} likely ×{factor:.2g}. {reason}")]
 
     # --- as a question ---------------------------------------------------------------
 
@@ -353,6 +370,10 @@ class SignsKind(Kind):
     def likelihood(self, hint: Hint, cause: Cause, feature: Feature) -> float:
         return sign_likelihood(hint, cause.id, feature)
 
+    def answered(self, hint: Hint, cause: Cause, feature: Feature) -> float:
+        # hit, false_hit and miss already are how often people read a sign right and wrong
+        return self.likelihood(hint, cause, feature)
+
     def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, from_text: bool) -> list[tuple[float, str]]:
         if cause.id in feature:
             return [(3.0, f"You said its sign matches: \"{cause.sign}\"")]
@@ -386,6 +407,12 @@ class SignsKind(Kind):
         row = [sign_likelihood(hint, cause.id, tuple(o)[len(before):]) for o in options]
         total = sum(row)
         return {tuple(o): x / total for o, x in zip(options, row)}
+
+
+def answer_why(hint: Hint, cause: Cause, feature: Feature) -> str:
+    """The sentence that explains this answer's pull on this cause: the cause's own for the
+    answer, else the cause's own for the hint, else the hint's for the answer."""
+    return (cause.why.get(f"{hint.key}={feature}") or cause.why.get(hint.key) or hint.why.get(str(feature)) or "")
 
 
 def sign_likelihood(hint: Hint, cid: str, answers: tuple[str, ...]) -> float:

@@ -40,15 +40,18 @@ def priors_for(error: ErrorCode, variant: Variant | None) -> tuple[dict[str, flo
 
 
 def log_posterior(kb: KB, priors: dict[str, float], features: Mapping[str, Feature],
-                  markers: Iterable[str]) -> dict[str, float]:
-    """log(prior x evidence) per cause, before normalising."""
+                  markers: Iterable[str], feature_sources: Mapping[str, str] | None = None) -> dict[str, float]:
+    """log(prior x evidence) per cause, before normalising. An answer a person gave
+    (source "user") weighs as a possibly mistaken one: see `hints.Kind.answered`."""
     scores = {}
+    sources = feature_sources or {}
     for cid, prior in priors.items():
         cause = kb.causes[cid]
         s = math.log(prior)
         for key, fv in features.items():
             hint = kb.hints[key]
-            s += math.log(kind(hint).likelihood(hint, cause, fv))
+            k = kind(hint)
+            s += math.log(k.answered(hint, cause, fv) if sources.get(key) == "user" else k.likelihood(hint, cause, fv))
         for m in markers:
             s += math.log(cause.markers.get(m, 1.0))
         scores[cid] = s
@@ -70,7 +73,7 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[st
     """The error's causes, most likely first, each with the reasons it stands where it does."""
     markers = list(markers)
     priors, sources = priors_for(error, variant)
-    probs = softmax(scores if scores is not None else log_posterior(kb, priors, features, markers))
+    probs = softmax(scores if scores is not None else log_posterior(kb, priors, features, markers, feature_sources))
     total_prior = sum(priors.values())
     out = []
     for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -120,3 +120,18 @@ def test_the_fallback_error_needs_cues(kb_copy, kb_problems):
     path.write_text(text[:start] + text[end:])
     problems = kb_problems(kb_copy)
     assert any(p.code == "KB004" and "cues" in p.message for p in problems)
+
+
+def test_a_hint_why_that_is_one_sentence_for_every_answer_is_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "hints.yaml", '''  why:
+    "true": "the credentials themselves work, so what differs is how Terraform gets them"
+    "false": "the credentials fail everywhere, so the keys or the session themselves are at fault, not the way Terraform reads them"
+''', '''  why: "the credentials themselves work, so what differs is how Terraform gets them"
+''')
+    assert any(p.code == "KB041" and "cli_works.why" in p.message for p in kb_problems(kb_copy))
+
+
+def test_a_hint_why_missing_an_answer_is_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "hints.yaml", '''    "false": "the credentials fail everywhere, so the keys or the session themselves are at fault, not the way Terraform reads them"
+''', "")
+    assert any(p.code == "KB041" and "['false']" in p.message for p in kb_problems(kb_copy))

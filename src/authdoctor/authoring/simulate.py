@@ -55,7 +55,7 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
                 features: dict = {}
                 asked = 0
                 while True:
-                    scores = log_posterior(kb, priors, features, [])
+                    scores = log_posterior(kb, priors, features, [], dict.fromkeys(features, "user"))
                     q = next_question(kb, scores, features, set())
                     if q is None:
                         break
@@ -63,7 +63,7 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
                     hint = kb.hints[q.hint]
                     outcomes = kind(hint).outcomes(hint, kb.causes[cid], q.options, features.get(q.hint))
                     features[q.hint] = _draw(rng, outcomes)
-                probs = softmax(log_posterior(kb, priors, features, []))
+                probs = softmax(log_posterior(kb, priors, features, [], dict.fromkeys(features, "user")))
                 leader = max(probs, key=lambda c: probs[c])
                 asked_total += asked
                 right += leader == cid

@@ -133,7 +133,9 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
             r.bad("KB005", p, "must be a mapping")
             continue
         r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold", "why",
-                         "shown", "offers", "hit", "false_hit", "miss"})
+                         "shown", "offers", "hit", "false_hit", "miss", "misreport"})
+        # the signs kind models its own misreads (hit, false_hit, miss); others say how often they are misreported
+        misreport = r.number(spec["misreport"], p + ("misreport",), low=0.001, high=0.5) if "misreport" in spec else 0.05
         htype = spec.get("type")
         if htype not in HINT_TYPES:
             r.bad("KB011", p + ("type",), f"must be one of {', '.join(HINT_TYPES)}")
@@ -143,7 +145,7 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
             hints[key] = Hint(
                 key=key, type=htype, values=tuple(cause_ids), base=MappingProxyType({}), groups=MappingProxyType({}),
                 question_text=r.text(q, p + ("question", "text")), question_how=str(q.get("how") or ""), options=(),
-                labels=MappingProxyType({}), why=str(spec.get("why") or ""),
+                labels=MappingProxyType({}), misreport=misreport,
                 shown=int(r.number(spec.get("shown", 3), p + ("shown",), low=2, high=6)),
                 offers=int(r.number(spec.get("offers", 1), p + ("offers",), low=1, high=3)),
                 hit=r.number(spec.get("hit", 0.85), p + ("hit",), low=0.01, high=0.99),
@@ -186,9 +188,35 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
             groups=MappingProxyType(groups), question_text=qtext, question_how=str(q.get("how") or ""),
             options=tuple(options), labels=MappingProxyType(labels),
             opt_in=frozenset(spec.get("opt_in") or ()), buckets=buckets,
-            threshold=float(spec.get("threshold") or 300), why=str(spec.get("why") or ""),
+            threshold=float(spec.get("threshold") or 300), why=MappingProxyType(_answer_whys(r, spec, p, values)),
+            misreport=misreport,
         )
     return hints
+
+
+def _answer_whys(r: Reader, spec: dict[str, Any], p: YamlPath, values: tuple[str, ...]) -> dict[str, str]:
+    """A hint's `why`: one sentence per answer value, since one sentence for all of them
+    reads wrong for every answer it was not written for (KB041)."""
+    raw = spec.get("why")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        r.bad("KB041", p + ("why",), "must give one sentence per answer value (a mapping of value to sentence), "
+                                     "so that no answer gets a reason written for another")
+        return {}
+    out = {}
+    for v, text in raw.items():
+        vk = value_key(v)
+        if vk not in values:
+            r.bad("KB012", p + ("why", v), f"'{vk}' is not one of the values {list(values)}")
+        elif not isinstance(text, str) or not text.strip():
+            r.bad("KB041", p + ("why", v), "must be a sentence")
+        else:
+            out[vk] = text.strip()
+    missing = [v for v in values if v not in out]
+    if missing and out:
+        r.bad("KB041", p + ("why",), f"needs a sentence for {missing} too")
+    return out
 
 
 # --- marker patterns that can backtrack catastrophically (KB039) -------------
@@ -433,10 +461,20 @@ def _load_cause(path: Path, root: Path, hints: dict[str, Hint], markers: dict[st
             r.bad("KB016", ("markers", name), f"'{name}' is not a marker in markers.yaml")
             continue
         mk[name] = r.number(w, ("markers", name), low=0.001, high=100.0)
-    why = {str(k): str(v) for k, v in r.mapping(d, ("why",), required=False).items()}
-    for k in why:
+    why = {}
+    for k, v in r.mapping(d, ("why",), required=False).items():
+        k = str(k)
         if k not in hints and k not in markers:
             r.bad("KB016", ("why", k), f"'{k}' is neither a hint nor a marker")
+        elif isinstance(v, dict) and k in hints:
+            # one sentence per answer, kept as "hint=value"
+            for value, text in v.items():
+                vk = value_key(value)
+                if vk not in hints[k].values:
+                    r.bad("KB012", ("why", k, value), f"'{vk}' is not one of the values of hint '{k}'")
+                why[f"{k}={vk}"] = str(text)
+        else:
+            why[k] = str(v)
     fixes = _load_fixes(r, d, ("fixes",))
     if not fixes and "fixes" not in d:
         r.bad("KB015", ("fixes",), "needs at least one fix")

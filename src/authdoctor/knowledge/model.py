@@ -103,7 +103,12 @@ class Hint:
     hit: float = 0.85
     false_hit: float = 0.05
     miss: float = 0.1
-    why: str = ""  # shown when a cause gives no sentence of its own for this hint
+    # feature value -> the sentence a why-line gives for that answer, when a cause has none of its
+    # own: one per answer, so "No, the CLI fails too" never reads a reason written for "yes"
+    why: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # how often a person answering this hint gets it wrong (a guessed version, a misread check):
+    # no self-reported answer may weigh more than its own chance of being right
+    misreport: float = 0.05
 
 
 @dataclass(frozen=True)
