@@ -78,3 +78,55 @@ def test_kb_check_refuses_an_exponential_marker_in_bounded_time(kb_copy, edit_kb
     assert time.monotonic() - t0 < 30
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "kb/markers.yaml:" in run.stdout and "KB039" in run.stdout and "nested quantifiers" in run.stdout
+
+
+# --- KB027: the KB's cause ids against the team's CAUSES.md ---
+
+from pathlib import Path  # noqa: E402
+
+from authdoctor.authoring.lint import lint_shared_ids  # noqa: E402
+
+
+def _causes_md(path, ids):
+    path.write_text("| id | what is wrong |\n|---|---|\n" + "".join(f"| `{i}` | x |\n" for i in ids))
+    return str(path)
+
+
+def _kb027(problems):
+    return [p.message for p in problems if p.code == "KB027"]
+
+
+def test_extra_kb_ids_named_on_kb_only_lines_are_accepted(kb, tmp_path):
+    kb_only = re.findall(r"^# kb-only: ([a-z0-9-]+):", (Path(kb.path) / "cause-ids.yaml").read_text(), re.M)
+    assert kb_only, "cause-ids.yaml names its KB-only ids"
+    table = _causes_md(tmp_path / "CAUSES.md", [c for c in kb.cause_ids if c not in kb_only])
+    assert _kb027(lint_shared_ids(kb, table)) == []
+
+
+def test_an_extra_kb_id_without_its_kb_only_line_is_a_kb027(kb_copy, edit_kb_file, tmp_path):
+    edit_kb_file(kb_copy / "cause-ids.yaml", "# kb-only: saml-assertion-invalid:", "# saml-assertion-invalid:")
+    table = _causes_md(tmp_path / "CAUSES.md", [c for c in kbmod.load(kb_copy).cause_ids if c != "saml-assertion-invalid"])
+    messages = _kb027(lint_shared_ids(kbmod.load(kb_copy), table))
+    assert len(messages) == 1 and "'saml-assertion-invalid' is not in" in messages[0] and "# kb-only: saml-assertion-invalid:" in messages[0]
+
+
+def test_a_kb_only_line_without_its_reason_does_not_count(kb_copy, edit_kb_file, tmp_path):
+    text = (kb_copy / "cause-ids.yaml").read_text()
+    line = next(x for x in text.splitlines() if x.startswith("# kb-only: saml-assertion-invalid:"))
+    edit_kb_file(kb_copy / "cause-ids.yaml", line, "# kb-only: saml-assertion-invalid:")
+    table = _causes_md(tmp_path / "CAUSES.md", [c for c in kbmod.load(kb_copy).cause_ids if c != "saml-assertion-invalid"])
+    assert len(_kb027(lint_shared_ids(kbmod.load(kb_copy), table))) == 1
+
+
+def test_a_shared_id_missing_from_the_kb_is_still_a_kb027(kb, tmp_path):
+    table = _causes_md(tmp_path / "CAUSES.md", list(kb.cause_ids) + ["a-new-shared-cause"])
+    messages = _kb027(lint_shared_ids(kb, table))
+    assert messages == [f"'a-new-shared-cause' is in {table} but not here: add it, with its cause file"]
+
+
+def test_the_real_kb_only_ids_each_name_the_threads_that_needed_them(kb):
+    lines = re.findall(r"^# kb-only: ([a-z0-9-]+): (.+)$", (Path(kb.path) / "cause-ids.yaml").read_text(), re.M)
+    assert lines
+    for cid, why in lines:
+        assert cid in kb.cause_ids, cid
+        assert re.search(r"[\w.-]+/[\w.-]+#\d+", why), f"{cid}: name the real threads that needed it"

@@ -38,7 +38,7 @@ CODES = {
     "KB023": "a variant id used twice",
     "KB024": "a cause id without its cause file",
     "KB026": "a cause no error names, so it can never be ranked",
-    "KB027": "cause-ids.yaml and the team's CAUSES.md disagree",
+    "KB027": "an id of the team's CAUSES.md missing from cause-ids.yaml, or an extra id not named on a '# kb-only:' line",
     "KB030": "a variant's example is not recognised at all",
     "KB031": "a variant's example is recognised as another error",
     "KB032": "an error claims one of its own not_examples",
@@ -59,7 +59,10 @@ def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:
     """cause-ids.yaml against the team's CAUSES.md, when a checkout has it beside it.
 
     The project keeps its own copy so that a fresh clone checks without ../shared;
-    where the shared table is present, the copy must not fall behind it.
+    where the shared table is present, the copy must not fall behind it. The copy
+    may hold more: ids that real threads needed before the shared table took them
+    in, each named on a `# kb-only: <id>: <why>` line of cause-ids.yaml, so that
+    an extra id is a decision written down, not a typo or a drift.
     """
     import os
     import re
@@ -67,15 +70,19 @@ def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:
         return []
     with open(causes_md, encoding="utf-8") as f:
         shared = re.findall(r"^\| `([a-z0-9-]+)` \|", f.read(), re.M)
+    ids_file = os.path.join(kb.path, "cause-ids.yaml")
+    with open(ids_file, encoding="utf-8") as f:
+        kb_only = set(re.findall(r"^#[ \t]*kb-only:[ \t]*([a-z0-9-]+)[ \t]*:[ \t]*\S", f.read(), re.M))
     problems = []
     for cid in shared:
         if cid not in kb.cause_ids:
             problems.append(Problem("KB027", "kb/cause-ids.yaml", 1, 1,
                                     f"'{cid}' is in {causes_md} but not here: add it, with its cause file"))
     for cid in kb.cause_ids:
-        if cid not in shared:
+        if cid not in shared and cid not in kb_only:
             problems.append(Problem("KB027", "kb/cause-ids.yaml", 1, 1,
-                                    f"'{cid}' is not in {causes_md}: cause ids are shared, propose it there first"))
+                                    f"'{cid}' is not in {causes_md}: propose it there, or name it on a '# kb-only: {cid}: <the threads that "
+                                    "needed it>' line"))
     return problems
 
 
