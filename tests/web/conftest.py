@@ -97,3 +97,130 @@ def _leaked(text: str, *secrets: str, window: int = 12) -> list[str]:
 def leaks():
     """leaks(text, *secrets) -> the secrets of which 12 characters in a row appear in text."""
     return _leaked
+
+
+# --- a real Redis -----------------------------------------------------------------
+
+class RedisServer:
+    """Debian's redis-server on 127.0.0.1 and a free port, no persistence; stop() and start() again mid-test."""
+
+    def __init__(self, binary: str, tmp):
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.binary, self.dir, self.proc = binary, tmp, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import subprocess
+
+        import redis
+        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                      "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if client.ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port} within 10 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A running redis-server of its own; skipped, saying why, where Debian's package is not installed."""
+    import shutil
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian's redis-server package; scripts/test installs it when run as root)")
+    pytest.importorskip("redis", reason="the redis package is not installed (pip install 'authdoctor[redis]')")
+    server = RedisServer(binary, tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- the production server ----------------------------------------------------------
+
+class Gunicorn:
+    """`gunicorn -c gunicorn.conf.py` on 127.0.0.1 and a free port, serving `app` (a module:attr), logging to a file."""
+
+    def __init__(self, tmp, app: str = "app:app", workers: int = 3, pythonpath: str | None = None, **env: str):
+        import os
+        import socket
+        import subprocess
+        import sys
+        from pathlib import Path
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        root = Path(__file__).resolve().parent.parent.parent
+        self.log = Path(tmp) / f"gunicorn-{self.port}.log"
+        self.workers = workers
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTHDOCTOR_", "GUNICORN_", "RATELIMIT_", "SLACK_"))}
+        full_env.update(AUTHDOCTOR_BIND=f"127.0.0.1:{self.port}", AUTHDOCTOR_WORKERS=str(workers), **env)
+        args = [sys.executable, "-m", "gunicorn", "-c", str(root / "gunicorn.conf.py")]
+        if pythonpath:
+            args += ["--pythonpath", pythonpath]
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(args + [app], cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+
+    def request(self, method: str, path: str, body: str | bytes | None = None, headers: dict | None = None,
+                timeout: float = 5.0) -> tuple[int, bytes, dict]:
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.read(), dict(resp.getheaders())
+        finally:
+            conn.close()
+
+    def wait_ready(self, seconds: float = 45.0) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.proc.returncode} on start:\n{self.log_text()}")
+            try:
+                if self.request("GET", "/healthz", timeout=1.0)[0] == 200 and self.log_text().count("Booting worker") >= self.workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"gunicorn did not answer /healthz within {seconds:.0f} s:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        import subprocess
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+@pytest.fixture()
+def gunicorn(tmp_path):
+    """gunicorn(**env) -> a started Gunicorn (3 workers unless workers= says), stopped after the test even when it fails."""
+    started = []
+
+    def start(**kwargs) -> Gunicorn:
+        server = Gunicorn(tmp_path, **kwargs)
+        started.append(server)
+        server.wait_ready()
+        return server
+    yield start
+    for server in started:
+        server.stop()

@@ -170,6 +170,23 @@ def cmd_serve(args) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+def cmd_slack_socket(args) -> int:
+    from ..settings import SettingsError, load
+    try:
+        env = load()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not env.slack_app_token:
+        print("error: set AUTHDOCTOR_SLACK_APP_TOKEN to the Slack app's app-level token (xapp-..., scope connections:write)",
+              file=sys.stderr)
+        return 2
+    from ..web import create_app
+    from ..web.slack.socket import run
+    run(create_app(kb_path=args.kb, env=env), env.slack_app_token)
+    return 0  # pragma: no cover - runs until stopped
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -229,6 +246,9 @@ def main(argv=None) -> int:
     s.add_argument("--workers", type=int, default=None, help="worker processes (default: cores + 1)")
     s.add_argument("--dev", action="store_true", help="Flask's development server: one process, reloads nothing, not for production")
     s.set_defaults(func=cmd_serve)
+
+    so = sub.add_parser("slack-socket", help="answer Slack over Socket Mode (no public URL; needs AUTHDOCTOR_SLACK_APP_TOKEN)")
+    so.set_defaults(func=cmd_slack_socket)
 
     args = ap.parse_args(argv)
     try:

@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import config, knowledge, settings
 from ..diagnose import Doctor
@@ -36,6 +37,11 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None, env:
     if test_config:
         app.config.update(test_config)
     app.extensions["authdoctor.settings"] = env
+    hops = int(app.config.get("TRUSTED_PROXIES", env.trusted_proxies))
+    if hops:
+        # the client's address, scheme and host as the nearest `hops` proxies saw them; never more
+        # than that, or a client could name its own address in X-Forwarded-For and dodge its limit
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     for note in env.deprecated:
         log.warning(note)
     # A broken KB stops the start here, naming file, entry and field (KBError).
@@ -45,11 +51,32 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None, env:
     from . import api, errors, pages, ratelimit, security, slack
     security.init_app(app)
     errors.init_app(app)
-    ratelimit.init_app(app)
+    _open_doors(app, frozenset(app.config.get("DOORS") or env.doors))
+    ratelimit.exempt_slack(ratelimit.init_app(app), slack.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(slack.bp)
     return app
+
+
+# each door's blueprints; what no door owns (/healthz, /readyz, /metrics) is always served
+DOOR_BLUEPRINTS = {"page": ("pages",), "api": ("api",), "slack": ("slack",)}
+ALWAYS_OPEN = frozenset({"api.healthz"})
+
+
+def _open_doors(app: Flask, doors: frozenset[str]) -> None:
+    """Requests to a door not in AUTHDOCTOR_DOORS are 404, as if it did not exist (the page's static files are the page's)."""
+    closed = {bp for door, bps in DOOR_BLUEPRINTS.items() if door not in doors for bp in bps}
+    if not closed:
+        return
+    from werkzeug.exceptions import NotFound
+
+    @app.before_request
+    def _closed_door():
+        if request.endpoint in ALWAYS_OPEN:
+            return
+        if request.blueprint in closed or ("page" not in doors and request.endpoint == "static"):
+            raise NotFound()
 
 
 def doctor() -> Doctor:

@@ -171,3 +171,12 @@ proc_name = "authdoctor"
 # a second server on the machine (a load run next to a dev server) would fight
 # over it, and nothing here uses `gunicornc`.
 control_socket_disable = True
+
+
+def on_starting(server):
+    # memory state is per worker: say so once, at start, where the operator looks
+    n = server.cfg.workers
+    if n > 1 and not _settings.redis_url:
+        server.log.warning("%d workers and no AUTHDOCTOR_REDIS_URL: each worker counts rate limits and keeps Slack's long pastes "
+                           "in its own memory, so a client gets up to %d times a limit and a button may find its paste expired; "
+                           "set AUTHDOCTOR_REDIS_URL to share them", n, n)

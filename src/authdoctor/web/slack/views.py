@@ -14,10 +14,15 @@ holds the state as compact JSON (hints, unknowns, redaction facts) plus the
 redacted text when it fits in Slack's 2000-character limit, so for the usual
 short paste a click needs nothing from the server: any worker, any restart.
 A long paste (a CI log) cannot fit, and cutting it would silently change the
-diagnosis, so its redacted text waits in a small in-process LRU for as long
-as Slack keeps the response_url usable (30 minutes). A click that finds
-neither gets "this answer has expired, run the command again" -- what a
-second gunicorn worker or a restart costs, and never a different answer.
+diagnosis, so its redacted text waits in the paste store (store.py: Redis when
+AUTHDOCTOR_REDIS_URL is set, else this worker's memory) for as long as Slack
+keeps the response_url usable (30 minutes). A click that finds neither gets
+"this answer has expired, run the command again" -- what a second worker or a
+restart costs without Redis, and never a different answer.
+
+Socket Mode (socket.py) brings Slack's requests over a websocket instead of a
+public URL and runs them through these same views, marked in the WSGI environ
+as already authenticated by the connection.
 """
 from __future__ import annotations
 
@@ -25,9 +30,7 @@ import hashlib
 import json
 import logging
 import re
-import threading
 import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -40,9 +43,11 @@ from ...hints import HintError, quote_name
 from ...redact import Redaction
 from .. import doctor, read_body
 from ..errors import ApiError
+from ..ratelimit import slack_slow_down
 from ..security import note_answer
 from . import blocks as sb
 from . import parse as slack_input
+from .store import STORE_SIZE, STORE_TTL, PasteStore, RedisPasteStore, make_store
 
 log = logging.getLogger("authdoctor.slack")
 # slack_sdk logs the url and body of every post at DEBUG; the url is a
@@ -56,9 +61,6 @@ bp = Blueprint("slack", __name__, url_prefix="/slack")
 MAX_SLACK_BODY = 256 * 1024
 # Slack's documented replay window, which SignatureVerifier also enforces.
 REPLAY_WINDOW = 5 * 60
-# response_url stays usable for 30 minutes (Slack docs: "Handling user interaction").
-STORE_TTL = 30 * 60
-STORE_SIZE = 256  # at most 256 x 64 KiB of redacted text per worker
 POST_TIMEOUT = 5
 # The payload is signed, so its response_url is Slack's; the prefix check is a
 # second lock on the door should the signing secret ever leak.
@@ -69,43 +71,22 @@ SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
 EXPIRED = "This answer has expired (it was kept for 30 minutes on one server). Run the command again."
 
 
-class PasteStore:
-    """Redacted texts of long pastes, by paste key, least recently used out first."""
-
-    def __init__(self, size: int = STORE_SIZE, ttl: float = STORE_TTL):
-        self.size, self.ttl = size, ttl
-        self._items: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, key: str, text: str) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), text)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def get(self, key) -> str | None:
-        with self._lock:
-            item = self._items.get(key) if isinstance(key, str) else None
-            if item is None:
-                return None
-            if time.monotonic() - item[0] > self.ttl:
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return item[1]
+# set by socket.py on the requests it brings over Socket Mode's authenticated websocket;
+# a WSGI environ key no HTTP client can set (headers arrive as HTTP_*)
+SOCKET_MODE = "authdoctor.slack_socket_mode"
+__all__ = ["STORE_SIZE", "STORE_TTL", "PasteStore", "RedisPasteStore", "SOCKET_MODE", "bp"]
 
 
 class SlackDoor:
-    def __init__(self):
-        self.store = PasteStore()
+    def __init__(self, redis_url: str | None = None):
+        self.store = make_store(redis_url)
         # posts to response_url leave the request thread, so Slack gets its 200 at once
         self.poster = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-post")
 
 
 @bp.record_once
 def _setup(state) -> None:
-    state.app.extensions["authdoctor.slack"] = SlackDoor()
+    state.app.extensions["authdoctor.slack"] = SlackDoor(state.app.config.get("REDIS_URL"))
 
 
 def _door() -> SlackDoor:
@@ -119,10 +100,13 @@ def _verify():
     # before anything reads the body: the per-request limits replace the app's 64 KiB
     request.max_content_length = MAX_SLACK_BODY
     request.max_form_memory_size = MAX_SLACK_BODY
+    if request.environ.get(SOCKET_MODE) is True:
+        g.slack_verified = True
+        return _slow_down()
     secret = current_app.config.get("SLACK_SIGNING_SECRET")
     if not isinstance(secret, str) or not secret.strip():
         raise ApiError(503, "slack_not_configured",
-                       "Slack is not set up on this server: set SLACK_SIGNING_SECRET to the app's signing secret "
+                       "Slack is not set up on this server: set AUTHDOCTOR_SLACK_SIGNING_SECRET to the app's signing secret "
                        "(Slack app settings, Basic Information) and restart")
     try:
         # the raw bytes first, exactly as signed; request.form later parses this cached copy.
@@ -147,8 +131,24 @@ def _verify():
             ok = False
     if not ok:
         raise ApiError(401, "bad_signature", "the Slack signature does not match this body and the signing secret")
-    # from here on the request is Slack's: only such requests spend the team's rate limit
+    # from here on the request is Slack's: only such requests spend the team's and the user's rate limit
     g.slack_verified = True
+    return _slow_down()
+
+
+def _slow_down():
+    """Past the team's or the user's limit: an ephemeral "slow down" (a 429 would show as a failure)."""
+    message = slack_slow_down()
+    if message is None:
+        return None
+    g.error_code = "slow_down"
+    if request.path.endswith("/interactions"):
+        payload = _json(request.form.get("payload") or "")
+        url = payload.get("response_url") if isinstance(payload, dict) else None
+        if _response_url_ok(url):
+            _door().poster.submit(_post, url, sb.notice_message(message, response_type="ephemeral", replace_original=False))
+        return "", 200
+    return jsonify(sb.notice_message(message, response_type="ephemeral"))
 
 
 # --- diagnosis ----------------------------------------------------------------
