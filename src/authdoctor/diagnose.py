@@ -97,7 +97,7 @@ class Doctor:
         return RankedCause(
             id=c.id, title=c.title, probability=round(r.probability, 4), why=tuple(r.why),
             summary_html=c.summary_html,
-            fix=tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands)) for f in c.fixes),
+            fix=tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in c.fixes),
             docs=tuple(c.docs))
 
     def _answer_id(self, text: str, values: Mapping[str, Any], skipped: set[str]) -> str:

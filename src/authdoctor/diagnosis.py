@@ -13,6 +13,7 @@ from dataclasses import Field, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .ask import Question
+from .knowledge.commands import FIX_KINDS
 from .redact import Redaction
 
 STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
@@ -25,6 +26,11 @@ class FixStep:
     detail: str = field(metadata={"schema": {"description": "Markdown"}})
     detail_html: str
     commands: tuple[str, ...]
+    # one per command, in the same order: only "shell" is typed at a prompt; the rest are
+    # Terraform, config-file, JSON, YAML or PowerShell text to put where the detail says
+    command_kinds: tuple[str, ...] = field(default=(), metadata={"schema": {
+        "items": {"type": "string", "enum": list(FIX_KINDS)},
+        "description": "the kind of each command, in order: shell, powershell, hcl, ini, json or yaml"}})
 
 
 @dataclass(frozen=True)

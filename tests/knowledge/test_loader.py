@@ -135,3 +135,27 @@ def test_a_hint_why_missing_an_answer_is_refused(kb_copy, kb_problems, edit_kb_f
     edit_kb_file(kb_copy / "hints.yaml", '''    "false": "the credentials fail everywhere, so the keys or the session themselves are at fault, not the way Terraform reads them"
 ''', "")
     assert any(p.code == "KB041" and "['false']" in p.message for p in kb_problems(kb_copy))
+
+
+def test_every_fix_command_of_the_kb_has_a_kind_and_the_terraform_ones_are_hcl(kb):
+    fixes = [f for c in kb.causes.values() for f in c.fixes]
+    assert all(len(f.kinds) == len(f.commands) for f in fixes)
+    for f in fixes:
+        for kind, cmd in zip(f.kinds, f.commands):
+            assert not cmd.startswith("```")
+            if cmd.startswith('provider "aws" {'):
+                assert kind == "hcl"
+
+
+def test_an_unfenced_terraform_block_in_a_fix_is_refused_naming_the_fence(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "causes" / "missing-session-token.yaml", "        ```hcl\n        provider", "        provider")
+    text = (kb_copy / "causes" / "missing-session-token.yaml").read_text()
+    (kb_copy / "causes" / "missing-session-token.yaml").write_text(text.replace("        }\n        ```\n", "        }\n", 1))
+    p = [x for x in kb_problems(kb_copy) if x.code == "KB044"][0]
+    assert "fixes.1.commands.0" in p.message and "```hcl" in p.message
+
+
+def test_a_fence_without_a_language_in_a_fix_is_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "causes" / "missing-session-token.yaml", "        ```hcl\n        provider", "        ```\n        provider")
+    p = [x for x in kb_problems(kb_copy) if x.code == "KB043"][0]
+    assert "fixes.1.commands.0" in p.message and "names no language" in p.message

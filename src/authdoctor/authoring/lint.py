@@ -51,6 +51,8 @@ CODES = {
     "KB039": "a marker pattern that can backtrack catastrophically (nested quantifiers, overlapping alternatives under a "
              "quantifier), or that takes over 10 ms on an adversarial text of up to 32 KB",
     "KB040": "cues on an error that is not the fallback (only the fallback is answered from cues)",
+    "KB043": "a code fence in a fix without a language, with one no door knows, or left open",
+    "KB044": "a fix command that reads as Terraform, a config file, JSON, YAML or PowerShell but is not fenced as such",
     "KB041": "a hint's why is not one sentence per answer value (a reason written for one answer would read wrong for another)",
 }
 

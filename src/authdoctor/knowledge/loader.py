@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import config
 from . import yamlread
+from .commands import KIND_LABELS, fence_tag, looks_like, split_fence, unlabelled_fences
 from .markdown import render_markdown
 from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Variant
 from .yamlread import Problem, YamlPath
@@ -393,10 +394,21 @@ def _load_fixes(r: Reader, data: Any, p: YamlPath) -> tuple[Fix, ...]:
         cmds = r.seq(f, fp + ("commands",))
         if not cmds:
             r.bad("KB015", fp + ("commands",), "needs at least one command a person can paste")
+        if unlabelled_fences(detail):
+            r.bad("KB043", fp + ("detail",), "every ``` code block needs a language (```sh, ```hcl, ```ini ...)")
+        texts, kinds = [], []
         for j, c in enumerate(cmds):
             if not isinstance(c, str) or not c.strip():
                 r.bad("KB015", fp + ("commands", j), "must be non-empty text")
-        fixes.append(Fix(title, detail, render_markdown(detail), tuple(str(c).rstrip("\n") for c in cmds)))
+            kind, text, problem = split_fence(str(c))
+            if problem:
+                r.bad("KB043", fp + ("commands", j), problem)
+            elif kind == "shell" and not str(c).lstrip().startswith("```") and (seen := looks_like(text)):
+                r.bad("KB044", fp + ("commands", j),
+                      f"reads as {KIND_LABELS[seen]}, not shell: fence it as ```{fence_tag(seen)} ... ``` so no door shows it as a shell command")
+            texts.append(text)
+            kinds.append(kind)
+        fixes.append(Fix(title, detail, render_markdown(detail), tuple(texts), tuple(kinds)))
     return tuple(fixes)
 
 

@@ -31,6 +31,8 @@ class Fix:
     detail: str
     detail_html: str
     commands: tuple[str, ...]
+    # one per command: shell, powershell, hcl, ini, json or yaml (knowledge/commands.py)
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
