@@ -44,4 +44,39 @@ def test_interactive_asks_at_a_terminal_and_reranks_after_each_answer(tmp_path, 
     proc.wait(timeout=30)
     text = b"".join(chunks).decode(errors="replace")
     assert text.count("\n? ") >= 2
-    assert text.count("InvalidClientTokenId  (stage") >= 3  # before each question and after the last answer
+    assert text.count("InvalidClientTokenId  (stage") == 1  # the whole answer once; after that only changes
+    assert text.count("After ") == 2 and "Most likely: " in text
+
+
+def test_after_an_answer_only_what_changed_is_printed(doctor, icti):
+    import io
+
+    from authdoctor.cli.interactive import interact
+    out = io.StringIO()
+    final = interact(doctor, icti, {}, io.StringIO("0\n0\n2\n1\n"), out)
+    text = out.getvalue()
+    first, *steps = text.split("\nAfter ")
+    assert len(steps) >= 3
+    assert text.count("InvalidClientTokenId  (stage") == 1 and "1. " in first
+    # reasons and fixes come again only for a cause that has just taken the lead
+    assert all("Now most likely: " in s for s in steps if "Fix: " in s or "Before any hint:" in s)
+    assert len(text.splitlines()) < 3 * len(first.splitlines())  # reprinting the answer each time was 5x
+    assert final.top.title.replace("`", "") in steps[-1]
+
+
+def test_an_answer_that_changes_the_lead_shows_the_new_leads_fixes(doctor, icti):
+    from authdoctor.cli.interactive import changes
+    before = doctor.diagnose(icti)
+    q = before.question
+    other = next(o for o in q.options if o[0] != before.top.id and not o[0].startswith("!"))
+    after = doctor.diagnose(icti, hints={q.hint: list(other)})
+    assert after.top.id == other[0]
+    text = changes(before, after, f"{q.hint}={other[0]}")
+    assert text.startswith(f"After {q.hint}={other[0]}:") and "Now most likely: " in text
+    assert "Fix: " in text
+
+
+def test_an_answer_that_moves_nothing_says_so_in_one_line(doctor, icti):
+    from authdoctor.cli.interactive import changes
+    answer = doctor.diagnose(icti)
+    assert changes(answer, answer, "\"I don't know\" to signs") == "After \"I don't know\" to signs:\n  Nothing changed.\n"

@@ -31,6 +31,12 @@ def test_hints_move_the_answer_and_json_is_the_api_shape(icti):
     assert body["causes"][0]["id"] == "missing-session-token" and body["hints_used"]["key_prefix"]["source"] == "user"
 
 
+def test_format_markdown_prints_an_answer_to_paste_into_a_ticket(icti):
+    r = run("diagnose", "--format", "markdown", stdin=icti + "\n")
+    assert r.returncode == 0 and r.stdout.startswith("### AuthDoctor: `InvalidClientTokenId`")
+    assert "<details><summary>The error as pasted (secrets masked)</summary>" in r.stdout
+
+
 def test_a_bad_hint_is_a_clear_error(icti):
     r = run("diagnose", "--hint", "runner=teamcity", stdin=icti + "\n")
     assert r.returncode == 2 and "runner" in r.stderr and "Traceback" not in r.stderr

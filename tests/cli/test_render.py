@@ -24,8 +24,44 @@ def test_only_the_leading_cause_shows_its_fixes_unless_all_are_asked_for(doctor,
 
 def test_the_next_question_says_which_hint_answers_it(doctor, icti):
     answer = doctor.diagnose(icti)
-    assert f"Next question: {answer.question.text}" in render(answer)
-    assert f"answer with: --hint {answer.question.hint}=<" in render(answer)
+    assert "Next question: " + answer.question.text.split()[0] in render(answer)
+    assert f"--hint {answer.question.hint}=" in render(answer)
+
+
+def test_each_sign_is_numbered_with_its_meaning_and_a_hint_that_can_be_pasted_as_is(doctor, icti):
+    import shlex
+
+    from authdoctor.cli.main import _parse_hint
+    answer = doctor.diagnose(icti)
+    q = answer.question
+    assert q.hint == "signs"
+    lines = render(answer).splitlines()
+    hint_lines = [line.strip() for line in lines if line.strip().startswith("--hint signs=") or line.strip().startswith("--hint 'signs=")]
+    assert len(hint_lines) == len(q.options)
+    for i, (line, option) in enumerate(zip(hint_lines, q.options), 1):
+        assert any(x.startswith(f"  {i}) ") for x in lines)
+        flag, value = shlex.split(line)  # what the shell hands the program when the line is pasted
+        assert flag == "--hint" and _parse_hint(value) == ("signs", ",".join(option))
+
+
+def test_no_python_list_is_ever_printed_for_an_answer(doctor, icti):
+    text = render(doctor.diagnose(icti))
+    assert "['" not in text and "<[" not in text
+
+
+def test_only_shell_commands_get_a_prompt_and_other_blocks_are_labelled(doctor, icti):
+    answer = doctor.diagnose(icti, hints={"key_prefix": "ASIA"})
+    text = render(answer, all_fixes=True)
+    assert '$ provider "aws" {' not in text and "$ terraform {" not in text
+    assert 'Terraform (HCL):\n          provider "aws" {' in text
+    assert "$ aws sts get-caller-identity" in text
+
+
+def test_kb_code_spans_print_without_backticks(doctor, icti):
+    answer = doctor.diagnose(icti)
+    cause = next(c for c in answer.causes if "`" in c.title)
+    text = render(answer)
+    assert cause.title.replace("`", "") in text and "`" not in text.split("Next question")[0]
 
 
 def test_unrecognised_text_names_the_closest_known_errors(doctor):
@@ -40,3 +76,35 @@ def test_an_unfamiliar_credential_failure_says_so_plainly(doctor):
     text = render(doctor.diagnose("ERROR: request to https://example-platform.test/api failed: 401 Unauthorized"))
     assert "unfamiliar message" in text and "the message itself is unfamiliar" in text
     assert "% match" not in text
+
+
+def test_markdown_leads_with_the_likeliest_cause_and_fences_each_command_with_its_language(doctor, icti):
+    from authdoctor.cli.render import render_markdown
+    answer = doctor.diagnose(icti, hints={"key_prefix": "ASIA"})
+    md = render_markdown(answer)
+    top = answer.causes[0]
+    assert md.startswith(f"### AuthDoctor: `{answer.error_code}`")
+    assert f"**Most likely ({top.probability:.0%}): {top.title}**" in md
+    assert '```hcl\nprovider "aws" {' in md and "```sh\n" in md
+    assert "$ " not in md
+
+
+def test_markdown_folds_the_masked_paste_away_and_never_shows_the_secret(doctor, icti):
+    from authdoctor.cli.render import render_markdown
+    md = render_markdown(doctor.diagnose(icti + "\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE"))
+    assert "<details><summary>The error as pasted (secrets masked)</summary>" in md
+    assert "AKIAIOSFODNN7EXAMPLE" not in md and "**Rotate:**" in md
+
+
+def test_markdown_keeps_placeholders_in_kb_prose_visible_not_read_as_html(doctor, icti):
+    from dataclasses import replace
+
+    from authdoctor.cli.render import render_markdown
+    from authdoctor.diagnosis import FixStep
+    answer = doctor.diagnose(icti)
+    step = FixStep("Use <profile>", "Replace <profile> with yours, as in `--profile <profile>`.", "", ("aws sts get-caller-identity --profile <profile>",),
+                   ("shell",))
+    md = render_markdown(replace(answer, causes=(replace(answer.causes[0], fix=(step,)),)))
+    assert "##### Use &lt;profile>" in md
+    assert "Replace &lt;profile> with yours, as in `--profile <profile>`." in md
+    assert "```sh\naws sts get-caller-identity --profile <profile>\n```" in md

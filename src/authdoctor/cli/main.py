@@ -44,26 +44,31 @@ def _load(args):
 def cmd_diagnose(args) -> int:
     from ..hints import HintError
     from .interactive import interact
-    from .render import render
+    from .render import render, render_markdown
     doctor = _load(args)
     text = _read_text(args.file)
     if not text.strip():
         print("error: nothing to diagnose (the input is empty)", file=sys.stderr)
         return 2
     hints = dict(args.hint or [])
+    fmt = "json" if args.json else args.format
+    # prompts need a person at a terminal; piped or scripted runs never block on one
+    talk = args.interactive and sys.stdin.isatty()
     try:
-        # prompts need a person at a terminal; piped or scripted runs never block on one
-        if args.interactive and sys.stdin.isatty():
-            answer = interact(doctor, text, hints, sys.stdin, sys.stdout)
+        if talk:
+            # the conversation prints as it goes; Markdown or JSON asked for is the only thing on stdout
+            answer = interact(doctor, text, hints, sys.stdin, sys.stdout if fmt == "text" else sys.stderr)
         else:
             answer = doctor.diagnose(text, hints=hints)
     except HintError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
+    if fmt == "json":
         json.dump(answer.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
-    else:
+    elif fmt == "markdown":
+        sys.stdout.write(render_markdown(answer, all_fixes=args.all_fixes))
+    elif not talk:
         sys.stdout.write(render(answer, all_fixes=args.all_fixes))
     return 0 if answer.recognized else 1
 
@@ -207,7 +212,9 @@ def main(argv=None) -> int:
     d.add_argument("file", nargs="?", help="a file with the pasted error; '-' or nothing reads stdin")
     d.add_argument("--hint", action="append", type=_parse_hint, metavar="KEY=VALUE",
                    help="what you know: key_prefix=ASIA, runner=github-actions, in_docker=true ... (repeatable)")
-    d.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    d.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="text for the terminal (default), markdown to paste into a ticket or pull request, json as the API answers")
+    d.add_argument("--json", action="store_true", help="the same as --format json")
     d.add_argument("--all-fixes", action="store_true", help="show the fixes of every cause, not only the first")
     d.add_argument("--interactive", "-i", action="store_true", help="answer the questions in the terminal and re-rank")
     d.set_defaults(func=cmd_diagnose)
