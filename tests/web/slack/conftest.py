@@ -98,6 +98,16 @@ class Slack:
         }
         return self.post("/slack/interactions", urllib.parse.urlencode({"payload": json.dumps(payload)}))
 
+    def shortcut(self, message: dict, response_url: str, callback_id: str = "diagnose_message", user: str = "U0001"):
+        """The message shortcut ("Diagnose with AuthDoctor") on `message`, as Slack posts it."""
+        payload = {
+            "type": "message_action", "callback_id": callback_id, "trigger_id": "1.2.3", "action_ts": str(time.time()),
+            "team": {"id": "T0001", "domain": "acme"}, "user": {"id": user, "name": "dev"},
+            "channel": {"id": "C0001", "name": "infra"}, "message_ts": message.get("ts", "1.1") if isinstance(message, dict) else "1.1",
+            "message": message, "response_url": response_url,
+        }
+        return self.post("/slack/interactions", urllib.parse.urlencode({"payload": json.dumps(payload)}))
+
     def api(self, error: str, hints: dict | None = None) -> dict:
         """The JSON API's answer to the same paste: what the Slack door must agree with."""
         resp = self.client.post("/api/v1/diagnose", json={"error": error, **({"hints": hints} if hints else {})})

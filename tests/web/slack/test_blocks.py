@@ -109,7 +109,7 @@ def test_share_posts_in_channel_without_the_pasted_text(response_server, slack, 
     text = json.dumps(got)
     assert got["response_type"] == "in_channel" and got["replace_original"] is False
     assert "acme-private-tfstate-93731" not in text and "7e6d5c4b" not in text
-    assert not any(b["type"] == "actions" for b in got["blocks"])
+    assert list(slack.buttons(got)) == ["more:0"]  # the rest of the answer, for whoever clicks
     assert "<@U0ABC123>" in text
 
 
@@ -117,3 +117,87 @@ def test_an_unfamiliar_credential_failure_says_so_plainly_in_slack(slack):
     msg = slack.command("ERROR: request to https://example-platform.test/api failed: 401 Unauthorized").get_json()
     assert "the message itself is unfamiliar" in msg["blocks"][1]["text"]["text"]
     assert any(b["type"] == "actions" for b in msg["blocks"])  # the conversation starts
+
+
+def test_hints_are_shown_as_they_are_typed_not_as_python_values(slack, error_block):
+    msg = slack.command("in_docker=true key_prefix=AKIA " + error_block).get_json()
+    footer = msg["blocks"][-1]["elements"][0]["text"]
+    assert "in_docker=true" in footer and "True" not in footer
+
+
+def test_help_lists_every_hint_with_the_values_it_takes(slack, kb):
+    text = "\n".join(b["text"]["text"] for b in slack.command("help").get_json()["blocks"] if b.get("block_id", "").startswith("hints:"))
+    for key, hint in kb.hints.items():
+        assert f"`{key}=" in text
+        if hint.type == "bool":
+            assert f"`{key}=true` or `{key}=false`" in text
+        if hint.type == "enum":
+            assert all(f"`{v}`" in text for v in hint.values)
+    assert "eu-west-1" in text and "1.5.7" in text
+
+
+def test_share_posts_only_the_likeliest_cause_its_probability_and_first_fix(response_server, slack, error_block):
+    from authdoctor.web.slack.blocks import SHARED_COMMAND_LINES
+    msg = slack.command("key_prefix=ASIA " + error_block).get_json()
+    top = slack.api(error_block, {"key_prefix": "ASIA"})["causes"][0]
+    slack.click(slack.buttons(msg)["share:0"], response_server.url)
+    got = slack.posted(response_server)["json"]
+    lead = next(b for b in got["blocks"] if b.get("block_id") == "lead")["text"]["text"]
+    first = next(b for b in got["blocks"] if b.get("block_id") == "first-fix")["text"]["text"]
+    assert f"*Most likely ({top['probability']:.0%}):* {top['title']}" in lead
+    assert top["fix"][0]["title"] in first and top["fix"][0]["commands"][0].splitlines()[0] in first
+    code = "".join(first.split("```")[1::2])
+    assert len(code.strip("\n").splitlines()) <= SHARED_COMMAND_LINES
+    assert not any(b.get("block_id", "").startswith(("fix:", "cmd:", "cause:")) for b in got["blocks"])
+
+
+def test_sharing_the_all_fixes_view_still_posts_the_short_summary(response_server, slack, error_block):
+    msg = slack.command(error_block).get_json()
+    slack.click(slack.buttons(msg)["fixes:0"], response_server.url)
+    fixes = slack.posted(response_server)["json"]
+    slack.click(slack.buttons(fixes)["share:0"], response_server.url)
+    got = slack.posted(response_server)["json"]
+    assert len(got["blocks"]) <= 6 and sum(b["text"]["text"].count("```") for b in got["blocks"] if b["type"] == "section") <= 2
+
+
+def test_all_causes_on_a_shared_answer_shows_every_fix_to_the_clicker_alone(response_server, slack, error_block):
+    paste = error_block + "\nbucket = \"acme-private-tfstate-93731\""
+    msg = slack.command(paste).get_json()
+    slack.click(slack.buttons(msg)["share:0"], response_server.url)
+    shared = slack.posted(response_server)["json"]
+    more = slack.buttons(shared)["more:0"]
+    assert "acme-private-tfstate-93731" not in more["value"]
+    slack.click(more, response_server.url, user="U0OTHER")
+    got = slack.posted(response_server)["json"]
+    assert got["response_type"] == "ephemeral" and got["replace_original"] is False
+    assert any(b.get("block_id", "").startswith("fix:1:") for b in got["blocks"])
+    assert "acme-private-tfstate-93731" not in json.dumps(got)  # nor in the clicker's own buttons
+
+
+def test_all_causes_on_a_shared_answer_after_expiry_never_replaces_the_shared_message(app, monkeypatch, response_server, slack, error_block):
+    from authdoctor.web.slack import views
+    msg = slack.command(error_block).get_json()
+    slack.click(slack.buttons(msg)["share:0"], response_server.url)
+    more = slack.buttons(slack.posted(response_server)["json"])["more:0"]
+    monkeypatch.setattr(app.extensions["authdoctor.slack"], "store", views.PasteStore())  # forgotten, as after 30 minutes
+    slack.click(more, response_server.url)
+    got = slack.posted(response_server)["json"]
+    assert got["replace_original"] is False and got["response_type"] == "ephemeral" and "expired" in got["text"]
+
+
+def test_terraform_and_config_blocks_are_labelled_and_not_shell(response_server, slack, error_block):
+    msg = slack.command("key_prefix=ASIA " + error_block).get_json()
+    slack.click(slack.buttons(msg)["fixes:0"], response_server.url)
+    got = slack.posted(response_server)["json"]
+    cmds = [b["text"]["text"] for b in got["blocks"] if b.get("block_id", "").startswith("cmd:")]
+    assert any(t.startswith('_Terraform (HCL):_\n```\nprovider "aws" {') for t in cmds)
+    assert not any(t.startswith("```\nprovider") for t in cmds)
+
+
+def test_kb_code_spans_are_slack_code_and_buttons_show_no_markdown_marks(slack, icti):
+    msg = slack.command(icti).get_json()
+    question = next(b for b in msg["blocks"] if b.get("block_id") == "question")["text"]["text"]
+    assert "`env | grep ^AWS_`" in question  # a sign's code span, as Slack shows code
+    labels = [e["text"]["text"] for b in msg["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert not any("`" in label or "**" in label for label in labels)
+    assert "\\`" not in json.dumps(msg) and "\\*" not in json.dumps(msg)

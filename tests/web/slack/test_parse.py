@@ -73,3 +73,30 @@ def test_error_tail_keeps_error_lines_within_64_kib(error_block):
     kept = slack_input.keep_error_tail(text)
     assert len(kept.encode()) <= 64 * 1024
     assert error_block.splitlines()[0] in kept
+
+
+def test_a_bot_posts_text_is_read_from_its_sections_and_attachments_not_its_buttons():
+    from authdoctor.web.slack.parse import message_text
+    message = {
+        "type": "message", "subtype": "bot_message", "text": "Build failed: plan",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "```Error: InvalidClientTokenId```"}},
+                   {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "View logs"},
+                                                     "value": "run-42"}]}],
+        "attachments": [{"fallback": "f", "pretext": "Job terraform", "fields": [{"title": "Step", "value": "terraform plan"}]}],
+    }
+    text = message_text(message)
+    assert text.splitlines() == ["Build failed: plan", "```Error: InvalidClientTokenId```", "Job terraform", "Step", "terraform plan"]
+
+
+def test_a_persons_message_is_read_once_not_again_from_its_rich_text():
+    from authdoctor.web.slack.parse import message_text
+    message = {"text": "Error: InvalidClientTokenId", "blocks": [{"type": "rich_text", "elements": [
+        {"type": "rich_text_section", "elements": [{"type": "text", "text": "Error: InvalidClientTokenId"}]}]}]}
+    assert message_text(message) == "Error: InvalidClientTokenId"
+
+
+def test_another_persons_message_gives_no_hints_and_is_masked(leaked):
+    from authdoctor.web.slack.parse import parse_message
+    parsed = parse_message({"text": f"runner=jenkins failed &lt;here&gt;\naws_secret_access_key = {leaked.secret}"})
+    assert parsed.hints == {} and parsed.error.startswith("runner=jenkins failed <here>")
+    assert leaked.secret not in parsed.error

@@ -313,3 +313,67 @@ def test_corpus_case_leads_with_the_apis_cause_through_slack(client, case, slack
     answer = resp.get_json()
     msg = slack.command(" ".join(tokens) + "\n```\n" + slack.escape(error.strip("\n")) + "\n```").get_json()
     assert slack.leading_cause(msg) == (answer["causes"][0]["id"] if answer["causes"] else None)
+
+
+# --- the message shortcut and the manifest ---------------------------------------------------
+
+MANIFEST = Path(__file__).resolve().parents[3] / "slack" / "manifest.yaml"
+
+
+def test_message_shortcut_answers_the_clicker_privately_with_the_apis_cause(response_server, slack, error_block):
+    resp = slack.shortcut({"type": "message", "text": "Build #42 failed:\n```" + slack.escape(error_block) + "```", "ts": "1.2"},
+                          response_server.url)
+    assert resp.status_code == 200 and resp.get_data() == b""
+    got = slack.posted(response_server)["json"]
+    assert got["response_type"] == "ephemeral" and got["replace_original"] is False
+    assert slack.leading_cause(got) == slack.api(error_block)["causes"][0]["id"]
+    assert "share:0" in slack.buttons(got)
+
+
+def test_message_shortcut_on_a_bot_post_reads_its_attachments(response_server, slack, error_block):
+    message = {"type": "message", "subtype": "bot_message", "text": "",
+               "attachments": [{"color": "danger", "title": "terraform plan failed", "text": slack.escape(error_block)}]}
+    slack.shortcut(message, response_server.url)
+    assert slack.leading_cause(slack.posted(response_server)["json"]) == slack.api(error_block)["causes"][0]["id"]
+
+
+def test_message_shortcut_on_a_message_without_text_says_so_privately(response_server, slack):
+    slack.shortcut({"type": "message", "text": "", "files": [{"id": "F1"}]}, response_server.url)
+    got = slack.posted(response_server)["json"]
+    assert got["response_type"] == "ephemeral" and "no text I can read" in got["text"]
+
+
+def test_message_shortcut_never_shows_the_messages_secrets(response_server, slack, secret_paste, leaked):
+    slack.shortcut({"type": "message", "text": slack.escape(secret_paste)}, response_server.url)
+    text = json.dumps(slack.posted(response_server)["json"])
+    assert leaked.secret not in text and leaked.key_id not in text
+
+
+def test_message_shortcut_of_the_wrong_shape_is_400_not_500(response_server, slack):
+    resp = slack.shortcut("not a message", response_server.url)  # type: ignore[arg-type]
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_payload"
+    assert response_server.posts.empty()
+
+
+def test_message_shortcut_is_verified_like_every_slack_request(diagnoses, response_server, slack, slack_signature):
+    body = urllib.parse.urlencode({"payload": json.dumps({"type": "message_action", "callback_id": "diagnose_message",
+                                                          "message": {"text": "x"}, "response_url": response_server.url})})
+    assert slack.post("/slack/interactions", body, headers=slack_signature(body, secret="forged")).status_code == 401
+    assert diagnoses == [] and response_server.posts.empty()
+
+
+def test_every_url_in_the_manifest_is_a_post_route_of_the_app(app):
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    urls = [c["url"] for c in manifest["features"]["slash_commands"]] + [manifest["settings"]["interactivity"]["request_url"]]
+    routes = {r.rule: r.methods for r in app.url_map.iter_rules()}
+    for url in urls:
+        path = urllib.parse.urlparse(url).path
+        assert url.startswith("https://YOUR-HOST/") and "POST" in routes.get(path, set()), url
+
+
+def test_the_manifests_message_shortcut_is_the_one_the_app_answers(app):
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["name"] == "Diagnose with AuthDoctor"
+    assert shortcut["callback_id"] == slack_door.SHORTCUT
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]  # shortcuts need no other scope

@@ -24,6 +24,8 @@ from slack_sdk.models.blocks import (
 
 from ...ask import Question
 from ...diagnosis import Diagnosis, FixStep, RankedCause
+from ...hints import hint_text
+from ...knowledge.commands import KIND_LABELS
 
 # Block Kit limits (docs.slack.dev/reference/block-kit); slack_sdk enforces the same.
 SECTION_TEXT = 3000
@@ -41,8 +43,11 @@ ELLIPSIS = "…"
 TOP_CAUSES = 3
 WHY_LINES = 4
 
-# action ids: what each button does (slack.py dispatches on the part before ':')
-ANSWER, UNKNOWN, FIXES, SUMMARY, SHARE = "answer", "unknown", "fixes", "summary", "share"
+# action ids: what each button does (slack.py dispatches on the part before ':');
+# MORE is the shared message's button: the whole answer, privately, for whoever clicks it
+ANSWER, UNKNOWN, FIXES, SUMMARY, SHARE, MORE = "answer", "unknown", "fixes", "summary", "share", "more"
+# a shared message shows this many lines of its first fix's commands
+SHARED_COMMAND_LINES = 8
 
 
 # --- fitting text -------------------------------------------------------------
@@ -69,6 +74,19 @@ def clip_mrkdwn(text: str, limit: int) -> str:
     if cut.count("```") % 2:
         cut += "\n```"
     return cut
+
+
+def inline(markdown: str) -> str:
+    """One line of KB Markdown as mrkdwn, escaped: code spans kept (Slack reads them), bold and links converted."""
+    text = escape(markdown or "")
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    return re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"<\2|\1>", text)
+
+
+def plain(markdown: str) -> str:
+    """KB Markdown for a plain_text field (a button, a header): no marks a person would see literally."""
+    text = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r"\1", markdown or "")
+    return re.sub(r"`([^`\n]+)`", r"\1", re.sub(r"\*\*(.+?)\*\*", r"\1", text))
 
 
 def _prose(text: str) -> str:
@@ -107,6 +125,27 @@ def code_block(commands, limit: int = SECTION_TEXT) -> str:
         body = body[: room - 1]
         body = re.sub(r"&[a-z]{0,4}$", "", body) + ELLIPSIS
     return f"```\n{body}\n```"
+
+
+def command_text(commands, kinds=(), limit: int = SECTION_TEXT) -> str:
+    """Commands as code blocks, one per run of the same kind, each kind but shell labelled, cut to fit `limit`."""
+    groups: list[tuple[str, list[str]]] = []
+    for i, cmd in enumerate(commands):
+        kind = kinds[i] if i < len(kinds) else "shell"
+        if groups and groups[-1][0] == kind:
+            groups[-1][1].append(cmd)
+        else:
+            groups.append((kind, [cmd]))
+    parts: list[str] = []
+    room = limit
+    for kind, cmds in groups:
+        label = "" if kind == "shell" else f"_{escape(KIND_LABELS.get(kind, kind))}:_\n"
+        if room < len(label) + len("```\n…\n```") + 2:
+            break
+        block = label + code_block(cmds, room - len(label) - 1)
+        parts.append(block)
+        room -= len(block) + 1
+    return "\n".join(parts)
 
 
 def section(text: str, block_id: str | None = None) -> SectionBlock:
@@ -176,25 +215,25 @@ def _headline(answer: Diagnosis) -> str:
 def _fallback(answer: Diagnosis) -> str:
     if not answer.recognized:
         return "AuthDoctor: not a Terraform/AWS credential error it knows."
-    causes = "; ".join(f"{c.title} ({_pct(c.probability)})" for c in answer.causes[:TOP_CAUSES])
+    causes = "; ".join(f"{plain(c.title)} ({_pct(c.probability)})" for c in answer.causes[:TOP_CAUSES])
     return f"AuthDoctor: {answer.error_code} ({answer.stage}). Likely: {causes}"
 
 
 def _cause_block(i: int, cause: RankedCause, with_why: bool = True) -> SectionBlock:
-    lines = [f"*{i}. {escape(cause.title)}* — *{_pct(cause.probability)}*"]
+    lines = [f"*{i}. {inline(cause.title)}* — *{_pct(cause.probability)}*"]
     if with_why:
         why = cause.why[:WHY_LINES]
-        lines += [f"• {escape(w)}" for w in why]
+        lines += [f"• {inline(w)}" for w in why]
         if len(cause.why) > WHY_LINES:
             lines.append(f"_…and {len(cause.why) - WHY_LINES} more reasons_")
     return section("\n".join(lines), block_id=f"cause:{i}:{cause.id}"[:255])
 
 
 def _fix_blocks(cause_no: int, fix_no: int, fix: FixStep, lead: str = "") -> list:
-    out = [section(f"*{lead}{escape(fix.title)}*\n{mrkdwn(fix.detail or '')}",
+    out = [section(f"*{lead}{inline(fix.title)}*\n{mrkdwn(fix.detail or '')}",
                    block_id=f"fix:{cause_no}:{fix_no}")]
     if fix.commands:
-        out.append(section(code_block(fix.commands), block_id=f"cmd:{cause_no}:{fix_no}"))
+        out.append(section(command_text(fix.commands, fix.command_kinds), block_id=f"cmd:{cause_no}:{fix_no}"))
     return out
 
 
@@ -205,7 +244,8 @@ def _docs(cause: RankedCause) -> ContextBlock | None:
 
 
 def _value(value) -> str:
-    return str(list(value) if isinstance(value, tuple) else value)
+    """A hint's value as a person types it after /authdoctor: `true`, not `True`; lists comma-joined."""
+    return hint_text(value)
 
 
 def _footer(answer: Diagnosis, notes=()) -> ContextBlock:
@@ -229,16 +269,60 @@ def _option_label(question: Question, i: int) -> str:
     return str(labels[i]) if i < len(labels) else str(question.options[i])
 
 
+def share_message(answer: Diagnosis, shared_by: str, more: str | None) -> dict:
+    """What a channel sees when someone shares an answer: the likeliest cause and what to try first, nothing more.
+
+    The paste stays private, and the rest of the answer (every cause, every fix) waits
+    behind `more`, a button that shows it only to whoever clicks it.
+    """
+    if not answer.recognized or not answer.causes:
+        return {**not_recognized_message(answer), "response_type": "in_channel"}
+    top = answer.causes[0]
+    others = ", ".join(f"{inline(c.title)} ({_pct(c.probability)})" for c in answer.causes[1:TOP_CAUSES])
+    lines = [f"*Most likely ({_pct(top.probability)}):* {inline(top.title)}"]
+    if others:
+        lines.append(f"_Also possible:_ {others}")
+    blocks: list[Any] = [header(f"{answer.error_code}: what AuthDoctor found"), section("\n".join(lines), block_id="lead")]
+    if top.fix:
+        fix = top.fix[0]
+        kinds = [fix.command_kinds[i] if i < len(fix.command_kinds) else "shell" for i in range(len(fix.commands))]
+        shown: list[str] = []
+        shown_kinds: list[str] = []
+        used = 0
+        for cmd, kind in zip(fix.commands, kinds):
+            lines = cmd.splitlines() or [""]
+            if used + len(lines) > SHARED_COMMAND_LINES:
+                if not shown:  # one long block: its first lines
+                    shown, shown_kinds, used = ["\n".join(lines[:SHARED_COMMAND_LINES])], [kind], SHARED_COMMAND_LINES
+                break
+            shown.append(cmd)
+            shown_kinds.append(kind)
+            used += len(lines)
+        text = f"*Try first:* {inline(fix.title)}"
+        if shown:
+            text += "\n" + command_text(shown, shown_kinds, limit=SECTION_TEXT - len(text) - 80)
+        left = sum(len(c.splitlines() or [""]) for c in fix.commands) - used
+        if left > 0:
+            text += f"\n_…and {left} more line{'s' if left > 1 else ''}: *All causes and fixes* below._"
+        blocks.append(section(text, block_id="first-fix"))
+    blocks.append(actions("more", [button("All causes and fixes (only you see them)", f"{MORE}:0", more)]))
+    uid = re.sub(r"[^A-Z0-9]", "", shared_by or "")
+    who = f"<@{uid}>" if uid else "a teammate"
+    blocks.append(context(f"Shared by {who}; the pasted error stays private · answer `{answer.answer_id}` · KB {escape(answer.kb_version)}"))
+    fallback = f"AuthDoctor: {answer.error_code}, most likely {plain(top.title)} ({_pct(top.probability)})"
+    return message(blocks, fallback, response_type="in_channel")
+
+
 def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY, notes=(),
                    shared_by: str | None = None) -> dict:
-    """The reply for one answer. state=None: no buttons (the copy shared in the channel)."""
+    """The reply for one answer. state=None: no buttons."""
     if not answer.recognized:
         return not_recognized_message(answer, notes)
     shared = shared_by is not None
     # None where a part is absent; message() leaves those out
     title = (answer.title or answer.error_code or "") if answer.familiar else \
         "A credential failure, but the message itself is unfamiliar: the causes start from how often each is confirmed"
-    blocks: list[Any] = [header(_headline(answer)), section(f"*{escape(title)}*", block_id="title")]
+    blocks: list[Any] = [header(_headline(answer)), section(f"*{inline(title)}*", block_id="title")]
     if not shared:
         blocks.append(_rotate(answer))
     blocks.append(DividerBlock())
@@ -264,17 +348,17 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
             blocks.append(_docs(first))
         q = answer.question
         if q and state is not None:
-            how = f"\n_How to check:_ `{escape(q.how)}`" if q.how else ""
+            how = f"\n_How to check:_ `{escape(plain(q.how))}`" if q.how else ""
             shown = q.options[:ACTIONS_ELEMENTS - 1]
             labels = [_option_label(q, i) for i in range(len(shown))]
             listed = ""
             if any(len(label) > BUTTON_TEXT for label in labels):
                 # long answers (the causes' telltale signs) would be cut on a button:
                 # list them in full, and number the buttons
-                listed = "".join(f"\n*{i + 1}.* {escape(label)}" for i, label in enumerate(labels) if len(label) > BUTTON_TEXT)
+                listed = "".join(f"\n*{i + 1}.* {inline(label)}" for i, label in enumerate(labels) if len(label) > BUTTON_TEXT)
                 labels = [str(i + 1) if len(label) > BUTTON_TEXT else label for i, label in enumerate(labels)]
-            blocks.append(section(f"*To narrow it down:* {escape(q.text)}{how}{listed}", block_id="question"))
-            opts = [button(labels[i], f"{ANSWER}:{i}", pack(state, k=q.hint, o=opt))
+            blocks.append(section(f"*To narrow it down:* {inline(q.text)}{how}{listed}", block_id="question"))
+            opts = [button(plain(labels[i]), f"{ANSWER}:{i}", pack(state, k=q.hint, o=opt))
                     for i, opt in enumerate(shown)]
             opts.append(button("I don't know", f"{UNKNOWN}:0", pack(state, k=q.hint)))
             blocks.append(actions("answers", opts))
@@ -301,15 +385,49 @@ def not_recognized_message(answer: Diagnosis, notes=()) -> dict:
     return message(blocks, _fallback(answer))
 
 
-def usage_message(command: str, hint_keys, note: str | None = None) -> dict:
+# what a hint of each type takes after /authdoctor, for the ones whose values are not a short list
+_TYPED = {"region": "an AWS region, e.g. `eu-west-1`", "version": "a version, e.g. `1.5.7`",
+          "varlist": "the AWS_* names set, comma-separated, e.g. `AWS_PROFILE,AWS_REGION`",
+          "skew": "the clock's offset in seconds, e.g. `600`",
+          "signs": "the ids of causes whose telltale sign you see (easier: the answer's buttons)"}
+
+
+def hint_line(hint) -> str:
+    """One hint as help lists it: the key=value a person types, every value it takes, what it means."""
+    key = escape(hint.key)
+    if hint.type == "bool":
+        values = f"`{key}=true` or `{key}=false`"
+    elif hint.type == "enum":
+        values = f"`{key}=…` one of " + " ".join(f"`{escape(v)}`" for v in hint.values)
+    elif hint.type == "version" and "provider" in hint.key:
+        values = f"`{key}=…` a version, e.g. `5.31.0`"
+    else:
+        values = f"`{key}=…` {_TYPED.get(hint.type, escape(hint.type))}"
+    meaning = getattr(hint, "label", "") or hint.question_text
+    return f"• {values} — {inline(meaning)}"
+
+
+def usage_message(command: str, hints, note: str | None = None) -> dict:
+    """Help: how to call the command, and every hint with the values it takes (hints: the KB's, by key)."""
     command = escape(command or "/authdoctor")
     text = (f"*Usage:* `{command} [hint=value …] &lt;pasted error&gt;`\n"
             "Paste the Terraform/AWS error after the command, ideally as a code block (three backticks). "
             "Hints you already know go first, e.g.\n"
             f"`{command} runner=github-actions key_prefix=ASIA Error: error configuring Terraform AWS Provider: …`\n"
-            f"*Hints:* {escape(', '.join(hint_keys))}\n"
+            "Or, on any message that holds an error (a CI bot's failure post), open its ⋮ menu and pick "
+            "*Diagnose with AuthDoctor*: only you see the answer.\n"
             "Secrets in the paste are masked before anything else sees them; still, rotate any you paste.")
-    blocks = [section(f":warning: {escape(note)}") if note else None, section(text, block_id="usage")]
+    blocks: list[Any] = [section(f":warning: {escape(note)}") if note else None, section(text, block_id="usage")]
+    chunk: list[str] = []
+    n = 0
+    for hint in hints.values():
+        line = hint_line(hint)
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SECTION_TEXT - 40:
+            blocks.append(section(("*Hints:*\n" if n == 0 else "") + "\n".join(chunk), block_id=f"hints:{n}"))
+            chunk, n = [], n + 1
+        chunk.append(line)
+    if chunk:
+        blocks.append(section(("*Hints:*\n" if n == 0 else "") + "\n".join(chunk), block_id=f"hints:{n}"))
     return message(blocks, f"Usage: {command} [hint=value …] <pasted error>")
 
 

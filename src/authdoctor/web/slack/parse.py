@@ -121,7 +121,66 @@ def parse(text: str) -> Parsed:
     """Redaction happens right after unescaping, before anything could keep or echo the text."""
     red = redact(unescape_slack(text or ""))
     hints, rest = split_hints(red.text)
+    return _error_part(red, hints, rest)
+
+
+def _error_part(red: Redaction, hints: dict, rest: str) -> Parsed:
     error = undo_fences(rest)
     size = len(error.encode("utf-8"))
     kept = keep_error_tail(error)
     return Parsed(hints=hints, paste=replace(red, text=kept), truncated_from=size if kept != error else None)
+
+
+def _texts(node, out: list[str], depth: int = 0) -> None:
+    """Every mrkdwn/plain text field of Block Kit blocks or legacy attachments, in order."""
+    if depth > 12:  # Slack nests a few levels; a payload nested deeper is not a message
+        return
+    if isinstance(node, list):
+        for item in node:
+            _texts(item, out, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind in ("rich_text", "rich_text_section", "rich_text_preformatted", "rich_text_quote", "rich_text_list"):
+        return  # a person's own message: its `text` already says the same
+    if kind in ("actions", "button", "image", "overflow", "static_select", "datepicker"):
+        return  # controls: labels and values, no error text
+    # `value` is text only in a legacy attachment's field (no type); elsewhere it is a control's data
+    for key in ("pretext", "title", "text", "footer") + (("value",) if kind is None else ()):
+        value = node.get(key)
+        if isinstance(value, str) and value.strip():
+            out.append(value)
+        elif isinstance(value, dict):
+            _texts(value, out, depth + 1)
+    for key in ("blocks", "fields", "elements", "attachments"):
+        if key in node:
+            _texts(node[key], out, depth + 1)
+
+
+def message_text(message: dict) -> str:
+    """The text of a Slack message as its payload carries it: its text, then its blocks' and attachments' texts.
+
+    A bot's post (a CI failure) often says little in `text` and puts the log in
+    sections or attachments; a person's message repeats its `text` as rich text.
+    Each distinct text once, in order, still in Slack's markup.
+    """
+    pieces: list[str] = []
+    if isinstance(message.get("text"), str):
+        pieces.append(message["text"])
+    _texts(message.get("blocks"), pieces)
+    _texts(message.get("attachments"), pieces)
+    seen: set[str] = set()
+    out = []
+    for piece in pieces:
+        key = piece.strip()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(piece)
+    return "\n".join(out)
+
+
+def parse_message(message: dict) -> Parsed:
+    """Someone's message as a paste (the message shortcut): no hints read from it, masked before anything else."""
+    red = redact(unescape_slack(message_text(message)))
+    return _error_part(red, {}, red.text)

@@ -69,6 +69,10 @@ HELP_WORDS = ("", "help", "-h", "--help", "usage", "?")
 # v0= and a hex SHA-256, as Slack signs (https://api.slack.com/authentication/verifying-requests-from-slack)
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
 EXPIRED = "This answer has expired (it was kept for 30 minutes on one server). Run the command again."
+# the message shortcut's callback id, as slack/manifest.yaml declares it
+SHORTCUT = "diagnose_message"
+NOTHING_TO_READ = ("That message has no text I can read. Copy the error and run /authdoctor with it, "
+                   "ideally as a code block (three backticks).")
 
 
 # set by socket.py on the requests it brings over Socket Mode's authenticated websocket;
@@ -204,11 +208,11 @@ def commands():
     command = form.get("command") or "/authdoctor"
     parsed = slack_input.parse(form.get("text", ""))
     g.redacted = list(parsed.paste.kinds)
-    hint_keys = list(doctor().kb.hints)
+    hints = doctor().kb.hints
     if not parsed.hints and parsed.error.strip().lower() in HELP_WORDS:
-        return jsonify(sb.usage_message(command, hint_keys))
+        return jsonify(sb.usage_message(command, hints))
     if not parsed.error.strip():
-        return jsonify(sb.usage_message(command, hint_keys, note="Hints read, but no error after them: paste the error too."))
+        return jsonify(sb.usage_message(command, hints, note="Hints read, but no error after them: paste the error too."))
     try:
         answer = _diagnose(parsed.paste, parsed.hints, [])
     except HintError as exc:
@@ -252,7 +256,7 @@ def _json(text: str):
 
 def _button_state(value: dict) -> dict | None:
     """A button's state with every field of the type the answer wrote it with, or None."""
-    kinds = {"p": str, "t": str, "h": dict, "u": list, "f": dict, "r": list, "k": str, "v": str, "n": int}
+    kinds = {"p": str, "t": str, "h": dict, "u": list, "f": dict, "r": list, "k": str, "v": str, "n": int, "s": int}
     for key, typ in kinds.items():
         item = value.get(key)
         if item is not None and (not isinstance(item, typ) or isinstance(item, bool)):
@@ -266,13 +270,20 @@ def _button_state(value: dict) -> dict | None:
     return value
 
 
+def _expired(kind: str) -> dict:
+    if kind == sb.MORE:
+        # clicked on the message shared in the channel: answer the clicker alone, never replace it
+        return sb.notice_message(EXPIRED, response_type="ephemeral", replace_original=False)
+    return sb.notice_message(EXPIRED, replace_original=True)
+
+
 def _reply_for(kind: str, value: dict, user_id: str) -> dict:
     kb = doctor().kb
     text = _door().store.get(value.get("p"))
     if text is None:
         text = value.get("t")
     if text is None:
-        return sb.notice_message(EXPIRED, replace_original=True)
+        return _expired(kind)
     hints = dict(value.get("h") or {})
     # names that are not hints are dropped: the engine's refusal would quote them
     unknown = [u for u in (value.get("u") or []) if isinstance(u, str) and u in kb.hints]
@@ -290,9 +301,16 @@ def _reply_for(kind: str, value: dict, user_id: str) -> dict:
     except HintError as exc:
         return {**sb.hint_error_message(_field(exc.field), str(exc), "/authdoctor"), "replace_original": True}
     state = {**_state(answer.paste, hints, unknown, value.get("n")), "p": value.get("p") or _paste_key(text)}
+    # a shared answer's buttons never carry the paste: its owner shared the answer, not the text
+    private = {k: v for k, v in state.items() if k != "t"} | {"s": 1}
     if kind == sb.SHARE:
-        reply = sb.answer_message(answer, None, view=view, shared_by=user_id or "someone")
-        return {**reply, "response_type": "in_channel", "replace_original": False}
+        more = sb.pack(private, v=sb.FIXES) if value.get("p") else None
+        return {**sb.share_message(answer, user_id or "someone", more), "replace_original": False}
+    if kind == sb.MORE:
+        reply = sb.answer_message(answer, private, view=sb.FIXES, notes=_notes(state))
+        return {**reply, "response_type": "ephemeral", "replace_original": False}
+    if value.get("s"):
+        state = private
     return {**sb.answer_message(answer, state, view=view, notes=_notes(state)), "replace_original": True}
 
 
@@ -302,6 +320,8 @@ def interactions():
     payload = _json(request.form.get("payload") or "")
     if payload is None:
         raise ApiError(400, "bad_payload", "the form field 'payload' is not JSON")
+    if isinstance(payload, dict) and payload.get("type") == "message_action":
+        return _message_shortcut(payload)
     if not isinstance(payload, dict) or payload.get("type") != "block_actions":
         return "", 200  # nothing else is wired up in the manifest; Slack needs only the 200
     acts = payload.get("actions")
@@ -314,7 +334,7 @@ def interactions():
     if not isinstance(action_id, str):
         raise ApiError(400, "bad_payload", "the payload's 'actions[0].action_id' must be a string")
     kind = action_id.split(":", 1)[0]
-    if kind not in (sb.ANSWER, sb.UNKNOWN, sb.FIXES, sb.SUMMARY, sb.SHARE):
+    if kind not in (sb.ANSWER, sb.UNKNOWN, sb.FIXES, sb.SUMMARY, sb.SHARE, sb.MORE):
         return "", 200
     url = payload.get("response_url")
     if not _response_url_ok(url):
@@ -329,6 +349,29 @@ def interactions():
         reply = _reply_for(kind, state, user_id)
     else:
         # a value this server did not write (or from an older one): the same notice as an expired answer
-        reply = sb.notice_message(EXPIRED, replace_original=True)
+        reply = _expired(kind)
     _door().poster.submit(_post, url, reply)
+    return "", 200
+
+
+def _message_shortcut(payload: dict):
+    """"Diagnose with AuthDoctor" on a message (a CI bot's failure post): the answer, to the clicker alone."""
+    if payload.get("callback_id") != SHORTCUT:
+        return "", 200
+    url = payload.get("response_url")
+    if not _response_url_ok(url):
+        raise ApiError(400, "bad_response_url", "the payload's response_url is not a Slack URL")
+    message = payload.get("message")
+    if not isinstance(message, dict):
+        raise ApiError(400, "bad_payload", "the payload's 'message' must be an object")
+    parsed = slack_input.parse_message(message)
+    g.redacted = list(parsed.paste.kinds)
+    if not parsed.error.strip():
+        reply = sb.notice_message(NOTHING_TO_READ, response_type="ephemeral", replace_original=False)
+    else:
+        answer = _diagnose(parsed.paste, {}, [])
+        state = _state(parsed.paste, {}, [], parsed.truncated_from)
+        _door().store.put(state["p"], parsed.error)
+        reply = {**sb.answer_message(answer, state, notes=_notes(state)), "response_type": "ephemeral", "replace_original": False}
+    _door().poster.submit(_post, str(url), reply)
     return "", 200
