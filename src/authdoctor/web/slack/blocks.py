@@ -313,19 +313,15 @@ def share_message(answer: Diagnosis, shared_by: str, more: str | None) -> dict:
     return message(blocks, fallback, response_type="in_channel")
 
 
-def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY, notes=(),
-                   shared_by: str | None = None) -> dict:
-    """The reply for one answer. state=None: no buttons."""
+def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY, notes=()) -> dict:
+    """The private reply for one answer (share_message is what a channel sees). state=None: no buttons."""
     if not answer.recognized:
         return not_recognized_message(answer, notes)
-    shared = shared_by is not None
     # None where a part is absent; message() leaves those out
     title = (answer.title or answer.error_code or "") if answer.familiar else \
         "A credential failure, but the message itself is unfamiliar: the causes start from how often each is confirmed"
-    blocks: list[Any] = [header(_headline(answer)), section(f"*{inline(title)}*", block_id="title")]
-    if not shared:
-        blocks.append(_rotate(answer))
-    blocks.append(DividerBlock())
+    blocks: list[Any] = [header(_headline(answer)), section(f"*{inline(title)}*", block_id="title"), _rotate(answer),
+                         DividerBlock()]
     causes = answer.causes
     tools = []
     if view == FIXES:
@@ -367,11 +363,8 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
     if state is not None:
         tools.append(button("Share in channel", f"{SHARE}:0", pack(state, v=view), style="primary"))
         blocks.append(actions("tools", tools))
-    if shared:
-        uid = re.sub(r"[^A-Z0-9]", "", shared_by or "")
-        notes = (f"Shared by {f'<@{uid}>' if uid else 'a teammate'} (the pasted text stays private)", *notes)
     blocks.append(_footer(answer, notes))
-    return message(blocks, _fallback(answer), response_type="in_channel" if shared else "ephemeral")
+    return message(blocks, _fallback(answer))
 
 
 def not_recognized_message(answer: Diagnosis, notes=()) -> dict:
