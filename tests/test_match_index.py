@@ -1,0 +1,118 @@
+"""The pruned matcher gives exactly what the plain scan over every shape gives.
+
+`Matcher.match()` scores only the shapes that could still win and `closest()` only
+the ones that could still enter its list; `exhaustive=True` is the scan over every
+shape. They are compared on every real paste (the corpus, its variants and, for
+this check only, the holdout), in CI-log noise, and on generated knowledge bases.
+"""
+import dataclasses
+import random
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz
+
+from authdoctor.match import Matcher, reach
+from authdoctor.redact import redact
+
+CASES = Path(__file__).resolve().parent / "cases"
+NOISE = "\n".join(f"2024-03-01T10:00:{i % 60:02d}.0Z module.x.aws_subnet.s[{i}]: Refreshing state... [id=subnet-{i:08d}]" for i in range(300))
+
+
+def _pastes() -> list[str]:
+    files = sorted(CASES.glob("*.yaml")) + sorted((CASES / "variants").glob("*.yaml")) + sorted((CASES / "holdout").glob("*.yaml"))
+    return [c["error"] for f in files for c in (yaml.safe_load(f.read_text()) or {}).get("cases") or [] if isinstance(c.get("error"), str)]
+
+
+PASTES = _pastes()
+
+
+def _same(matcher: Matcher, text: str) -> None:
+    text = redact(text).text
+    assert matcher.match(text) == matcher.match(text, exhaustive=True)
+    assert matcher.closest(text) == matcher.closest(text, exhaustive=True)
+
+
+@pytest.fixture(scope="module")
+def matcher(kb):
+    return Matcher(kb)
+
+
+def test_every_real_paste_matches_as_the_full_scan_does(matcher):
+    for text in PASTES:
+        _same(matcher, text)
+
+
+def test_real_pastes_in_a_ci_log_match_as_the_full_scan_does(matcher):
+    for text in PASTES[::25]:
+        _same(matcher, NOISE + "\n" + text + "\n" + NOISE)
+
+
+WORDS = ["error", "access", "denied", "token", "the", "security", "invalid", "request", "sts", "role", "assume", "credentials",
+         "expired", "signature", "provider", "aws", "is", "not", "authorized", "to", "perform", ":", "403", "profile", "sso"]
+
+
+def _generated_kb(kb, seed: int, keep: int, copies: int):
+    """A few of the real errors, and copies of them whose shapes and anchors have words changed."""
+    rng = random.Random(seed)
+    real = [e for e in kb.errors.values() if not e.fallback]
+    picked = rng.sample(real, min(keep, len(real)))
+    errors = {e.id: e for e in kb.errors.values() if e.fallback}
+
+    def mutate(text: str) -> str:
+        words = text.split()
+        for _ in range(rng.randint(0, max(1, len(words) // 3))):
+            i = rng.randrange(len(words))
+            op = rng.random()
+            if op < 0.4:
+                words[i] = rng.choice(WORDS)
+            elif op < 0.7:
+                words.insert(i, rng.choice(WORDS))
+            elif len(words) > 2:
+                del words[i]
+        return " ".join(words)
+
+    for e in picked:
+        errors[e.id] = e
+        for k in range(copies):
+            nid = f"{e.id}Gen{k}"
+            variants = tuple(dataclasses.replace(v, id=f"{v.id}-gen{k}", error_id=nid, text=mutate(v.text)) for v in e.variants)
+            anchors = tuple(tuple(mutate(a) if rng.random() < 0.7 else a for a in group) for group in e.anchors)
+            errors[nid] = dataclasses.replace(e, id=nid, variants=variants, anchors=anchors)
+    return dataclasses.replace(kb, errors=MappingProxyType(errors), variants=tuple(v for e in errors.values() for v in e.variants)), mutate, rng
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), keep=st.integers(1, 8), copies=st.integers(0, 3))
+def test_generated_knowledge_bases_match_as_the_full_scan_does(kb, seed, keep, copies):
+    big, mutate, rng = _generated_kb(kb, seed, keep, copies)
+    matcher = Matcher(big)
+    shapes = [v for v in big.variants if v.text]
+    for _ in range(6):
+        v = rng.choice(shapes)
+        paste = rng.choice([v.text, mutate(v.text), rng.choice(v.examples), mutate(rng.choice(v.examples))])
+        _same(matcher, paste)
+    _same(matcher, " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 60))))
+
+
+TEXT = st.text(alphabet="abcde :-.", min_size=0, max_size=320)
+
+
+@settings(max_examples=400, deadline=None)
+@given(a=TEXT, b=TEXT, bar=st.floats(0, 100))
+def test_the_bound_never_rules_out_a_score_that_reaches_the_bar(a, b, bar):
+    if not reach(a, b, bar):
+        assert fuzz.partial_ratio(a, b, processor=None) < bar
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.text(alphabet="abcdefghij ", min_size=65, max_size=200), cut=st.integers(0, 300), noise=TEXT, bar=st.floats(30, 100))
+def test_the_bound_holds_for_long_strings_inside_noise(a, cut, noise, bar):
+    b = noise[:cut] + a[: len(a) - cut % 7] + noise[cut:]
+    for x, y in ((a, b), (b, a)):
+        if not reach(x, y, bar):
+            assert fuzz.partial_ratio(x, y, processor=None) < bar
