@@ -23,18 +23,23 @@ def make_app(kb, kb_dir, monkeypatch):
 
 @pytest.fixture()
 def access_log():
-    """The JSON lines the `authdoctor.access` logger writes, parsed."""
+    """The JSON lines the `authdoctor.access` logger writes (through the app's formatter), parsed."""
     records = []
+
+    from authdoctor.web.logs import Formatter, RequestIdFilter
 
     class Keep(logging.Handler):
         def emit(self, record):
-            records.append(json.loads(record.getMessage()))
+            records.append(json.loads(self.format(record)))
+
+    keep = Keep(level=logging.INFO)
+    keep.setFormatter(Formatter())
+    keep.addFilter(RequestIdFilter())
 
     logger = logging.getLogger("authdoctor.access")
-    handler = Keep(level=logging.INFO)
-    logger.addHandler(handler)
+    logger.addHandler(keep)
     yield records
-    logger.removeHandler(handler)
+    logger.removeHandler(keep)
 
 
 # --- Slack's signature ------------------------------------------------------------

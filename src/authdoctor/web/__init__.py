@@ -32,6 +32,7 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None, env:
         RATELIMIT_SLACK_USER=env.ratelimit_slack_user,
         RATELIMIT_ENABLED=env.ratelimit_enabled,
         REPORT_URL=env.report_url,
+        DATABASE_URL=env.database_url,
         JSON_SORT_KEYS=False,
     )
     if test_config:
@@ -42,25 +43,32 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None, env:
         # the client's address, scheme and host as the nearest `hops` proxies saw them; never more
         # than that, or a client could name its own address in X-Forwarded-For and dodge its limit
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    for note in env.deprecated:
-        log.warning(note)
     # A broken KB stops the start here, naming file, entry and field (KBError).
     doctor = Doctor(knowledge.load(kb_path or app.config.get("KB_PATH")))
     app.extensions["authdoctor"] = doctor
 
-    from . import api, errors, pages, ratelimit, security, slack
+    from . import api, errors, logs, metrics, ops, pages, ratelimit, security, slack
     security.init_app(app)
     errors.init_app(app)
+    logs.init_app(app, env.log_level)
     _open_doors(app, frozenset(app.config.get("DOORS") or env.doors))
-    ratelimit.exempt_slack(ratelimit.init_app(app), slack.bp)
+    limiter = ratelimit.init_app(app)
+    ratelimit.exempt_slack(limiter, slack.bp)
+    limiter.exempt(ops.bp)  # monitors poll it
+    metrics.init_app(app)
+    for note in env.deprecated:
+        log.warning(note)
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(slack.bp)
+    app.register_blueprint(ops.bp)
+    from . import feedback
+    feedback.init_app(app, env)
     return app
 
 
 # each door's blueprints; what no door owns (/healthz, /readyz, /metrics) is always served
-DOOR_BLUEPRINTS = {"page": ("pages",), "api": ("api",), "slack": ("slack",)}
+DOOR_BLUEPRINTS = {"page": ("pages", "feedback_page"), "api": ("api", "feedback_api"), "slack": ("slack",)}
 ALWAYS_OPEN = frozenset({"api.healthz"})
 
 

@@ -113,6 +113,18 @@ if _worker_class == "gevent":
                     unreader.sock = real
 
     worker_class = AuthDoctorWorker
+
+    def post_worker_init(worker):
+        # gevent prints a failed greenlet's traceback straight to stderr, many plain lines;
+        # as a log record it is one JSON line like every other (logs.py)
+        import logging
+
+        hub_log = logging.getLogger("authdoctor.gevent")
+
+        def print_exception(context, t, v, tb):
+            hub_log.error("a greenlet failed: %s", type(context).__name__ if context is not None else "the hub", exc_info=(t, v, tb))
+
+        gevent.get_hub().print_exception = print_exception
 else:
     worker_class = _worker_class
 
@@ -161,10 +173,44 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # The app writes one JSON line per request itself (request id, route, status,
 # latency, never the pasted text); gunicorn's own access log would duplicate it
-# and write query strings. Errors go to stderr.
+# and write query strings. gunicorn's own lines go to stderr as JSON too, through
+# the app's formatter (authdoctor/web/logs.py).
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "authdoctor.web.logs.Formatter"}},
+    "filters": {"request_id": {"()": "authdoctor.web.logs.RequestIdFilter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"],
+                            "stream": "ext://sys.stderr"}},
+    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
+
+# Metrics: every worker writes its counts to files in one folder, and /metrics
+# adds them up (prometheus-client's multiprocess mode, authdoctor/web/metrics.py).
+# Set before the app is imported (preload, below): the library picks its mode then.
+# Files left by an earlier run would add their counts, so the folder starts empty.
+import glob  # noqa: E402
+import tempfile  # noqa: E402
+
+_metrics_dir = _settings.metrics_dir or tempfile.mkdtemp(prefix="authdoctor-metrics-")
+os.makedirs(_metrics_dir, exist_ok=True)
+for _stale in glob.glob(os.path.join(_metrics_dir, "*.db")):
+    os.remove(_stale)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def child_exit(server, worker):
+    # a dead worker's live gauges go; its counters stay in the sum
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 proc_name = "authdoctor"
 
 # gunicorn 27's control socket lives at one path per user ($HOME/.gunicorn):

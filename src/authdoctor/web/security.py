@@ -1,9 +1,7 @@
-"""Headers every response carries, and one JSON log line per request (never the pasted text)."""
+"""Headers every response carries, and one log line per request (never the pasted text; logs.py writes it as JSON)."""
 from __future__ import annotations
 
-import json
 import logging
-import sys
 import time
 
 from flask import Flask, g, request
@@ -22,15 +20,6 @@ NO_ROUTE = "(no route)"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"})
 
 
-def _setup_logging() -> None:
-    if not access_log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access_log.addHandler(handler)
-        access_log.setLevel(logging.INFO)
-        access_log.propagate = False
-
-
 def note_answer(answer: Diagnosis) -> None:
     """What the request's log line says of its answer: codes and ids, never the text."""
     g.recognized_code = answer.error_code
@@ -39,8 +28,6 @@ def note_answer(answer: Diagnosis) -> None:
 
 
 def init_app(app: Flask) -> None:
-    _setup_logging()
-
     @app.before_request
     def _start():
         g.started = time.perf_counter()
@@ -65,5 +52,6 @@ def init_app(app: Flask) -> None:
             "redacted": getattr(g, "redacted", None) or None,
             "latency_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
         }
-        access_log.info(json.dumps(entry))
+        # the fields ride on the record: the JSON formatter writes them beside time, level and message
+        access_log.info("request", extra=entry)
         return resp
