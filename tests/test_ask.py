@@ -1,7 +1,13 @@
 """The next question: the hint whose answer best separates the leading causes."""
-from authdoctor.ask import NEW_LEAD_AT, STOP_AT, STRONG_GAIN_BITS, answer_split, next_question, worth_asking
+from pathlib import Path
+
+import yaml
+
+from authdoctor.ask import NEW_LEAD_AT, STOP_AT, STRONG_GAIN_BITS, Question, answer_split, next_question, worth_asking
 from authdoctor.hints import kind
-from authdoctor.rank import softmax
+from authdoctor.rank import log_posterior, priors_for, softmax
+
+CASES = Path(__file__).resolve().parent / "cases"
 
 
 def _split(kb, probs, key, given=None):
@@ -131,3 +137,68 @@ def test_every_question_asked_along_a_conversation_is_worth_asking(doctor, icti,
         _, scores = posterior(hints)
         assert worth_asking(_split(doctor.kb, softmax(scores, 1.0), q.hint))
         unknown.append(q.hint)
+
+
+def _reference_next_question(kb, scores, known, skipped):
+    """next_question as it was before the likelihood rows were cached and the gain computed in
+    one pass: a Split per hint, built from the offer's likelihood. The answers must not change."""
+    probs = softmax(scores, 1.0)
+    if not probs or max(probs.values()) >= STOP_AT:
+        return None
+    best = None
+    for key, hint in kb.hints.items():
+        if key in skipped or not hint.question_text:
+            continue
+        offer = kind(hint).offer(kb, hint, probs, known.get(key))
+        if offer is None:
+            continue
+        split = answer_split(probs, offer.likelihood)
+        if worth_asking(split) and (best is None or split.gain > best[0]):
+            best = (split.gain, key, offer)
+    if best is None:
+        return None
+    gain, key, offer = best
+    hint = kb.hints[key]
+    options, labels = kind(hint).options(kb, hint, offer, known.get(key))
+    return Question(key, hint.question_text, hint.question_how, options, labels, round(gain, 3))
+
+
+def _conversation_states(doctor, case):
+    """(scores, known, skipped) at each step of a conversation on a real case that answers
+    every question with its first option, the last or "unknown" in turn."""
+    kb = doctor.kb
+    hints = dict(case.get("hints") or {})
+    hints = {k: v for k, v in hints.items() if k in kb.hints}
+    skipped: set[str] = set()
+    for step in range(6):
+        try:
+            a = doctor.diagnose(case["error"], hints=hints, unknown=skipped)
+        except ValueError:
+            return
+        if not a.recognized:
+            return
+        error = kb.errors[a.error_code]
+        variant = next(v for v in error.variants if v.id == a.variant.id)
+        priors, _ = priors_for(error, variant)
+        feats = {k: u.feature for k, u in a.hints_used.items()}
+        sources = {k: u.source for k, u in a.hints_used.items()}
+        known = {k: list(u.value) if isinstance(u.value, tuple) else u.value for k, u in a.hints_used.items()}
+        yield log_posterior(kb, priors, feats, a.markers, sources), known, set(skipped)
+        if a.question is None:
+            return
+        pick = step % 3
+        if pick == 2:
+            skipped.add(a.question.hint)
+        else:
+            hints[a.question.hint] = a.question.options[0 if pick == 0 else -1]
+
+
+def test_the_question_is_the_one_the_reference_implementation_picks_on_every_case(doctor):
+    cases = [c for f in sorted(CASES.glob("*.yaml")) + sorted((CASES / "variants").glob("*.yaml"))
+             for c in (yaml.safe_load(f.read_text()) or {}).get("cases") or []]
+    compared = 0
+    for case in cases:
+        for scores, known, skipped in _conversation_states(doctor, case):
+            assert next_question(doctor.kb, scores, known, skipped) == _reference_next_question(doctor.kb, scores, known, skipped)
+            compared += 1
+    assert compared > len(cases)
