@@ -80,3 +80,23 @@ def test_an_answer_that_moves_nothing_says_so_in_one_line(doctor, icti):
     from authdoctor.cli.interactive import changes
     answer = doctor.diagnose(icti)
     assert changes(answer, answer, "\"I don't know\" to signs") == "After \"I don't know\" to signs:\n  Nothing changed.\n"
+
+
+def test_interactive_with_markdown_talks_on_stderr_and_prints_only_the_markdown(tmp_path, icti):
+    f = tmp_path / "err.txt"
+    f.write_text(icti + "\n")
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "dumb"}
+    proc = subprocess.Popen([sys.executable, "-m", "authdoctor", "diagnose", "-i", "--format", "markdown", str(f)],
+                            stdin=slave, stdout=subprocess.PIPE, stderr=slave, cwd=ROOT, env=env, close_fds=True)
+    os.close(slave)
+    talk = b""
+    while b"\n> " not in talk:  # the first question, on the terminal
+        ready, _, _ = select.select([master], [], [], 30)
+        assert ready, talk[-500:]
+        talk += os.read(master, 65536)
+    os.write(master, b"\x04")  # end of input
+    out, _ = proc.communicate(timeout=30)
+    os.close(master)
+    assert b"? " in talk and b"InvalidClientTokenId  (stage" in talk
+    assert out.decode().startswith("### AuthDoctor: `InvalidClientTokenId`") and b"\n> " not in out
