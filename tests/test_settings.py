@@ -28,7 +28,7 @@ def test_values_are_typed():
     ("AUTHDOCTOR_WORKERS", "three"), ("AUTHDOCTOR_WORKERS", "0"), ("AUTHDOCTOR_RATELIMIT_ENABLED", "maybe"),
     ("AUTHDOCTOR_RATELIMIT_DEFAULT", "lots"), ("AUTHDOCTOR_DOORS", "page,admin"), ("AUTHDOCTOR_BIND", "8000"),
     ("AUTHDOCTOR_BODY_TIMEOUT", "-1"), ("AUTHDOCTOR_TRUSTED_PROXIES", "-1"), ("AUTHDOCTOR_LOG_LEVEL", "loud"),
-    ("AUTHDOCTOR_WORKER_CLASS", "eventlet"), ("AUTHDOCTOR_SLACK_APP_TOKEN", "xoxb-123"), ("AUTHDOCTOR_REDIS_URL", "http://cache"),
+    ("AUTHDOCTOR_WORKER_CLASS", "eventlet"), ("AUTHDOCTOR_KB_OVERLAY", "/no/such/folder"), ("AUTHDOCTOR_SLACK_APP_TOKEN", "xoxb-123"), ("AUTHDOCTOR_REDIS_URL", "http://cache"),
 ])
 def test_a_bad_value_is_refused_naming_the_variable(name, value):
     with pytest.raises(SettingsError, match=f"^{name}"):

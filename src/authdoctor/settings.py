@@ -102,6 +102,13 @@ def _text(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _folder(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not os.path.isdir(value):
+        raise SettingsError(f"{name}={raw!r}: no such folder")
+    return value
+
+
 def _flag(name: str, raw: str) -> bool:
     value = raw.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -189,8 +196,8 @@ def _secret(prefix: str) -> Callable[[str, str], str | None]:
 
 
 _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
-    "AUTHDOCTOR_KB": ("kb", _text),
-    "AUTHDOCTOR_KB_OVERLAY": ("kb_overlay", _text),
+    "AUTHDOCTOR_KB": ("kb", _folder),
+    "AUTHDOCTOR_KB_OVERLAY": ("kb_overlay", _folder),
     "AUTHDOCTOR_DOORS": ("doors", _doors),
     "AUTHDOCTOR_REDIS_URL": ("redis_url", _url("redis", "rediss", "unix")),
     "AUTHDOCTOR_DATABASE_URL": ("database_url", _url("postgresql", "postgres")),
