@@ -1,6 +1,7 @@
 """What every test folder shares: the KB and its engine, the app, and the pastes used everywhere."""
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ KB_DIR = ROOT / "kb"
 # luck of a draw; a developer's run explores new ones, and bench/secrets_leak.py draws
 # 10,000 (a leak it finds becomes a regression test in tests/test_redact.py).
 settings.register_profile("ci", derandomize=True)
+# the feedback store of every app the tests make (and the fuzzed API's posts) lives in a folder of the run's own
+os.environ.setdefault("AUTHDOCTOR_DATA_DIR", tempfile.mkdtemp(prefix="authdoctor-test-data-"))
 if os.environ.get("CI"):
     settings.load_profile("ci")
 

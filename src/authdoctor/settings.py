@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUTHDOCTOR_REDIS_URL", None, "`redis://host:6379/0`: rate-limit counts and Slack's long pastes shared by every worker "
             "and instance; unset, each worker keeps its own in memory", old=("RATELIMIT_STORAGE_URI",), default_text="unset: memory"),
     Setting("AUTHDOCTOR_DATABASE_URL", None, "`postgresql://...`: the feedback store; `/readyz` checks it is reachable"),
+    Setting("AUTHDOCTOR_DATA_DIR", None, "folder of the feedback store's SQLite file (`authdoctor.db`), created on the first feedback; "
+            "not used when `AUTHDOCTOR_DATABASE_URL` is set", default_text="`~/.local/share/authdoctor` (the platform's data folder)"),
     Setting("AUTHDOCTOR_SLACK_SIGNING_SECRET", None, "the Slack app's signing secret; every Slack request is checked against it",
             old=("SLACK_SIGNING_SECRET",), default_text="unset: Slack routes answer 503"),
     Setting("AUTHDOCTOR_SLACK_APP_TOKEN", None, "an `xapp-` token: `authdoctor slack-socket` answers over Socket Mode instead of a public URL"),
@@ -76,6 +78,7 @@ class Settings:
     doors: frozenset[str] = frozenset(DOORS)
     redis_url: str | None = None
     database_url: str | None = None
+    data_dir: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     ratelimit_enabled: bool = True
@@ -201,6 +204,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "AUTHDOCTOR_DOORS": ("doors", _doors),
     "AUTHDOCTOR_REDIS_URL": ("redis_url", _url("redis", "rediss", "unix")),
     "AUTHDOCTOR_DATABASE_URL": ("database_url", _url("postgresql", "postgres")),
+    "AUTHDOCTOR_DATA_DIR": ("data_dir", _text),
     "AUTHDOCTOR_SLACK_SIGNING_SECRET": ("slack_signing_secret", _secret("")),
     "AUTHDOCTOR_SLACK_APP_TOKEN": ("slack_app_token", _secret("xapp-")),
     "AUTHDOCTOR_RATELIMIT_ENABLED": ("ratelimit_enabled", _flag),

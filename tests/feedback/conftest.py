@@ -77,13 +77,19 @@ def postgres_url(postgres_server):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    """The same test on both databases: AUTHDOCTOR_DATABASE_URL's form for PostgreSQL, a data folder's file for SQLite."""
+def database(request, tmp_path):
+    """The same test on both databases: the app's configuration for it (a data folder for SQLite,
+    AUTHDOCTOR_DATABASE_URL's form for PostgreSQL) and the store's URL."""
+    from authdoctor.feedback import store_url
     if request.param == "sqlite":
-        from authdoctor.feedback import store_url as url_of
-        return url_of(None, tmp_path / "data")
-    from authdoctor.feedback import store_url as url_of
-    return url_of(request.getfixturevalue("postgres_url"))
+        return {"DATA_DIR": str(tmp_path / "data")}, store_url(None, tmp_path / "data")
+    url = request.getfixturevalue("postgres_url")
+    return {"DATABASE_URL": url}, store_url(url)
+
+
+@pytest.fixture()
+def store_url(database):
+    return database[1]
 
 
 @pytest.fixture()
@@ -91,3 +97,13 @@ def store(store_url):
     s = Store(store_url)
     yield s
     s.close()
+
+
+@pytest.fixture()
+def make_app(database, kb_dir):
+    """An app on this test's database; test_config over that."""
+    from authdoctor.web import create_app
+
+    def make(**config):
+        return create_app(str(kb_dir), test_config={"TESTING": True, "RATELIMIT_ENABLED": False, **database[0], **config})
+    return make

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..hints import HintError, check_hints
+from ..hints import SPACE, HintError, check_hints
 from ..knowledge import KB
 from ..normalize import normalize_lines
 from ..redact import redact
@@ -120,7 +120,9 @@ def _masked(value: Any) -> Any:
 def submission_text(text: str) -> str:
     """What the store keeps of a paste: secrets masked (authdoctor.redact) before anything else,
     then normalised (request ids, ARNs, account ids, times folded), one line each, cut to MAX_SUBMISSION."""
-    kept = "\n".join(normalize_lines(redact(text).text))
+    masked = redact(text).text
+    # normalising may fold a short paste away entirely (a lone request id); the masked text is kept then
+    kept = "\n".join(normalize_lines(masked)) or masked.strip()
     return kept[:MAX_SUBMISSION]
 
 
@@ -134,12 +136,51 @@ def check_submission(kb: KB, body: Mapping[str, Any], *, door: str) -> Submissio
     if body.get("consent") is not True:
         raise FeedbackError("consent", "'consent' must be true: the masked text is kept only when you say it may be", "missing_consent")
     text = _text(body, "text", required=True) or ""
+    if not text.strip(SPACE):
+        raise FeedbackError("text", "'text' is empty: paste the error text", "missing_field")
     if "\x00" in text:
         raise FeedbackError("text", "'text' contains NUL bytes: that is binary data, not an error message")
     kept = submission_text(text)
-    if not kept.strip():
-        raise FeedbackError("text", "'text' is empty: paste the error text", "missing_field")
     error_code = _text(body, "error_code", required=False)
     if error_code is not None:
         _one_of("error_code", error_code, kb.errors, "an error the knowledge base knows")
     return Submission(text=kept, error_code=error_code, kb_version=kb.version, door=door)
+
+
+def request_schemas(kb: KB, hints_schema: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """JSON Schema (OpenAPI 3.0) of the two bodies, as exact as check_feedback/check_submission:
+    every request the schema allows is stored, every one it refuses is a 400."""
+    per_error = [{"properties": {"error_code": {"enum": [e]}, "cause": {"enum": list(causes_of(kb, e))},
+                                 "first_cause": {"enum": list(causes_of(kb, e))},
+                                 "variant": {"enum": [v.id for v in kb.errors[e].variants]}}} for e in kb.errors]
+    every_cause = sorted({c for e in kb.errors for c in causes_of(kb, e)})
+    feedback_request = {
+        "type": "object", "additionalProperties": False, "required": ["answer_id", "error_code", "cause", "outcome"],
+        "properties": {
+            "answer_id": {"type": "string", "pattern": "^[0-9a-f]{16}$", "minLength": 16, "maxLength": 16,
+                          "description": "the answer's answer_id"},
+            "error_code": {"type": "string", "enum": list(kb.errors), "description": "the answer's error_code"},
+            "cause": {"type": "string", "enum": every_cause, "description": "the cause this is about: one of the error's causes"},
+            "outcome": {"type": "string", "enum": list(OUTCOMES),
+                        "description": "fixed: this cause's fix worked; not-this: it was not this cause; something-else: another (true_cause, if known)"},
+            "true_cause": {"type": "string", "enum": list(kb.causes), "description": "what it was, with not-this or something-else"},
+            "variant": {"type": "string", "description": "the answer's variant.id"},
+            "first_cause": {"type": "string", "description": "the answer's first cause"},
+            "first_probability": {"type": "number", "minimum": 0, "maximum": 1, "description": "the probability the first cause was shown with"},
+            "hints": {**hints_schema, "nullable": False},
+            "kb_version": {"type": "string", "pattern": "^[0-9a-f]{12}$", "minLength": 12, "maxLength": 12},
+        },
+        "allOf": [{"anyOf": per_error},
+                  {"anyOf": [{"properties": {"outcome": {"enum": ["not-this", "something-else"]}}}, {"not": {"required": ["true_cause"]}}]}],
+    }
+    submission_request = {
+        "type": "object", "additionalProperties": False, "required": ["text", "consent"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 65536,
+                     "allOf": [{"pattern": "^[^\\u0000]*$"}, {"pattern": "[^\\u0000 \\t\\r\\n\\f\\v]"}],
+                     "description": "the unrecognised paste; masked and normalised before it is kept, never as sent"},
+            "consent": {"type": "boolean", "enum": [True], "description": "true: the masked, normalised text may be kept"},
+            "error_code": {"type": "string", "enum": list(kb.errors), "description": "the error it was nearest to, if any"},
+        },
+    }
+    return {"FeedbackRequest": feedback_request, "SubmissionRequest": submission_request}

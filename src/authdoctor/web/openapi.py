@@ -14,6 +14,7 @@ from typing import Any, Union
 
 from .. import __version__
 from ..diagnosis import Diagnosis, json_name
+from ..feedback.check import request_schemas
 from ..hints import kind
 from ..knowledge import KB
 
@@ -74,7 +75,13 @@ def openapi_document(kb: KB) -> dict:
     def ok_object(d: str) -> dict:
         return {"description": d, "content": {"application/json": {"schema": {"type": "object"}}}}
 
+    def stored(d: str) -> dict:
+        return {"description": d, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}}}}
+
     err = lambda d: {"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}  # noqa: E731
+    hints_schema = {"type": "object", "nullable": True, "additionalProperties": False,
+                    "properties": {k: kind(h).schema(h) for k, h in kb.hints.items()}}
     request_schema = {
         "type": "object", "required": ["error"],
         "properties": {
@@ -83,8 +90,7 @@ def openapi_document(kb: KB) -> dict:
             "error": {"type": "string", "minLength": 1, "maxLength": 65536,
                       "allOf": [{"pattern": "^[^\\u0000]*$"}, {"pattern": "[^\\u0000 \\t\\r\\n\\f\\v]"}],
                       "description": "the pasted error text: not blank, no NUL, at most 64 KiB (UTF-8) in a body of at most 64 KiB"},
-            "hints": {"type": "object", "nullable": True, "additionalProperties": False,
-                      "properties": {k: kind(h).schema(h) for k, h in kb.hints.items()}},
+            "hints": hints_schema,
             "unknown": {"type": "array", "items": {"type": "string", "enum": list(kb.hints)},
                         "description": "hints the user answered \"I don't know\": not asked again, no evidence added"},
         },
@@ -105,6 +111,21 @@ def openapi_document(kb: KB) -> dict:
                     "415": err("the body is not application/json"),
                     "429": err("too many requests from this client"),
                 }}},
+            "/api/v1/feedback": {"post": {
+                "summary": "Say whether a cause of an answer was the right one.", "operationId": "feedback",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}}},
+                "responses": {"201": stored("stored"), "200": stored("already stored: this client said it before"),
+                              "400": err("bad JSON, a missing or unknown field, a cause that is not one of the error's causes"),
+                              "413": err("the body is larger than 64 KiB"), "415": err("the body is not application/json"),
+                              "429": err("too many requests from this client"), "503": err("the feedback store cannot be reached")}}},
+            "/api/v1/submissions": {"post": {
+                "summary": "Send an unrecognised paste, with consent, so it gets recognised (kept masked and normalised).",
+                "operationId": "submission",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmissionRequest"}}}},
+                "responses": {"201": stored("stored"), "200": stored("already stored, or nothing left to keep after masking"),
+                              "400": err("bad JSON, a missing or unknown field, no consent"),
+                              "413": err("the body is larger than 64 KiB"), "415": err("the body is not application/json"),
+                              "429": err("too many requests from this client"), "503": err("the feedback store cannot be reached")}}},
             "/api/v1/openapi.json": {"get": {"summary": "This document.", "operationId": "openapi",
                                              "responses": {"200": ok_object("the OpenAPI document")}}},
             "/api/v1/hints": {"get": {"summary": "The hint vocabulary.", "operationId": "hints",
@@ -117,5 +138,6 @@ def openapi_document(kb: KB) -> dict:
                                                     "variants": {"type": "integer"}}}}}}}}},
         },
         "components": {"schemas": {"DiagnoseRequest": request_schema, "Error": error_schema,
+                                   **request_schemas(kb, hints_schema),
                                    **schemas(Diagnosis, enums={"cause_ids": list(kb.cause_ids), "hint_keys": list(kb.hints)})}},
     }

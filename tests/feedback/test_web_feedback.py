@@ -1,0 +1,119 @@
+"""Feedback through the JSON API: an answer's ids come back as a stored report, the same on both databases."""
+import pytest
+
+from authdoctor.feedback import Store
+
+PASTE = ("Error: error configuring Terraform AWS Provider: error validating provider credentials: error calling "
+         "sts:GetCallerIdentity: operation error STS: GetCallerIdentity, https response error StatusCode: 403, "
+         "RequestID: 1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a, api error InvalidClientTokenId: The security token included in the request is invalid.")
+
+
+def _report(answer, cause, outcome="fixed", **more):
+    first = answer["causes"][0]
+    return {"answer_id": answer["answer_id"], "error_code": answer["error_code"], "cause": cause, "outcome": outcome,
+            "variant": answer["variant"]["id"], "first_cause": first["id"], "first_probability": first["probability"],
+            "kb_version": answer["kb_version"], **more}
+
+
+@pytest.fixture()
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture()
+def answer(app):
+    r = app.test_client().post("/api/v1/diagnose", json={"error": PASTE, "hints": {"runner": "github-actions", "key_prefix": "ASIA"}})
+    assert r.status_code == 200
+    return r.get_json()
+
+
+def _rows(app):
+    return app.extensions["authdoctor.feedback"].feedback_rows()
+
+
+def test_an_answers_ids_come_back_as_a_stored_report(app, answer):
+    cause = answer["causes"][1]["id"]
+    r = app.test_client().post("/api/v1/feedback", json=_report(answer, cause, hints={"runner": "github-actions"}))
+    assert r.status_code == 201 and r.get_json()["status"] == "stored"
+    (row,) = _rows(app)
+    assert (row["answer_id"], row["error_code"], row["cause"], row["outcome"], row["door"]) == (
+        answer["answer_id"], "InvalidClientTokenId", cause, "fixed", "api")
+    assert row["first_cause"] == answer["causes"][0]["id"] and row["hints"] == {"runner": "github-actions"}
+
+
+def test_the_same_report_again_is_200_and_stored_once(app, answer):
+    client = app.test_client()
+    body = _report(answer, answer["causes"][0]["id"], "not-this")
+    assert client.post("/api/v1/feedback", json=body).status_code == 201
+    again = client.post("/api/v1/feedback", json=body)
+    assert again.status_code == 200 and again.get_json()["status"] == "already stored"
+    assert len(_rows(app)) == 1
+
+
+def test_a_cause_the_error_does_not_have_is_a_400_naming_the_field(app, answer, kb):
+    other = next(c for c in kb.causes if c not in {x for e in [kb.errors["InvalidClientTokenId"]] for x in e.priors}
+                 and all(c not in v.priors for v in kb.errors["InvalidClientTokenId"].variants))
+    r = app.test_client().post("/api/v1/feedback", json=_report(answer, other))
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "cause"
+    assert _rows(app) == []
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ("not json", 400, "bad_json"),
+    ("[1, 2]", 400, "bad_json"),
+    ('{"answer_id": "0123456789abcdef"}', 400, "missing_field"),
+])
+def test_bad_bodies_get_a_precise_4xx(app, body, status, code):
+    r = app.test_client().post("/api/v1/feedback", data=body, content_type="application/json")
+    assert (r.status_code, r.get_json()["error"]["code"]) == (status, code)
+
+
+def test_a_form_post_is_415(app):
+    r = app.test_client().post("/api/v1/feedback", data={"answer_id": "x"})
+    assert r.status_code == 415
+
+
+def test_feedback_is_rate_limited_per_client_like_diagnose(make_app, answer):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    statuses = [client.post("/api/v1/feedback", json=_report(answer, c["id"], "not-this")).status_code for c in answer["causes"][:3]]
+    assert statuses == [201, 201, 429]
+
+
+def test_a_store_that_is_down_costs_the_feedback_never_the_answer(kb_dir):
+    from authdoctor.web import create_app
+    app = create_app(str(kb_dir), test_config={"TESTING": True, "RATELIMIT_ENABLED": False,
+                                               "DATABASE_URL": "postgresql://nobody:pw@127.0.0.1:1/none"})
+    client = app.test_client()
+    answer = client.post("/api/v1/diagnose", json={"error": PASTE})
+    assert answer.status_code == 200
+    r = client.post("/api/v1/feedback", json=_report(answer.get_json(), answer.get_json()["causes"][0]["id"]))
+    assert r.status_code == 503 and r.get_json()["error"]["code"] == "store_unavailable" and "pw" not in r.get_data(as_text=True)
+
+
+def test_diagnosing_writes_nothing_to_the_store(app, answer, store_url):
+    # the answer path never opens the store: after a diagnosis there is not even a schema
+    assert Store(store_url).revision() is None
+
+
+def test_a_submission_is_kept_masked_and_normalised_only_with_consent(app):
+    client = app.test_client()
+    paste = "Error: brand new failure aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY RequestID: 1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a"
+    refused = client.post("/api/v1/submissions", json={"text": paste})
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "consent"
+    r = client.post("/api/v1/submissions", json={"text": paste, "consent": True})
+    assert r.status_code == 201
+    (row,) = app.extensions["authdoctor.feedback"].submission_rows()
+    assert row["text"] == r.get_json()["text"] and "brand new failure" in row["text"]
+    assert "wJalrXUtnFEMI" not in row["text"] and "1d2e3f4a" not in row["text"]
+
+
+def test_the_openapi_document_describes_both_posts(app):
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert {"/api/v1/feedback", "/api/v1/submissions"} <= set(doc["paths"])
+    assert doc["components"]["schemas"]["FeedbackRequest"]["required"] == ["answer_id", "error_code", "cause", "outcome"]
+
+
+def test_closing_the_api_door_closes_feedback_too(make_app):
+    app = make_app(DOORS=["page"])
+    assert app.test_client().post("/api/v1/feedback", json={}).status_code == 404
