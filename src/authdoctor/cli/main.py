@@ -1,4 +1,4 @@
-"""The command line door: `python -m authdoctor diagnose|kb check|eval|serve`."""
+"""The command line door: `python -m authdoctor diagnose|doctor|run|kb check|eval|serve`."""
 from __future__ import annotations
 
 import argparse
@@ -45,6 +45,9 @@ def cmd_diagnose(args) -> int:
     from ..hints import HintError
     from .interactive import interact
     from .render import render, render_markdown
+    if args.doctor:  # the piped log's tail, weighed with this machine's hints (cli/run.py)
+        from .run import cmd_diagnose_doctor
+        return cmd_diagnose_doctor(args, "json" if args.json else args.format)
     doctor = _load(args)
     text = _read_text(args.file)
     if not text.strip():
@@ -203,6 +206,8 @@ def _version() -> str:
 
 
 def main(argv=None) -> int:
+    from . import doctor as doctor_cmd
+    from . import run as run_cmd
     ap = argparse.ArgumentParser(prog="authdoctor", description="Ranked causes and fixes for Terraform/AWS credential errors.")
     ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     ap.add_argument("--kb", default=None, help="knowledge base folder (default: the project's kb/ or $AUTHDOCTOR_KB)")
@@ -217,7 +222,11 @@ def main(argv=None) -> int:
     d.add_argument("--json", action="store_true", help="the same as --format json")
     d.add_argument("--all-fixes", action="store_true", help="show the fixes of every cause, not only the first")
     d.add_argument("--interactive", "-i", action="store_true", help="answer the questions in the terminal and re-rank")
+    run_cmd.add_diagnose_options(d)
     d.set_defaults(func=cmd_diagnose)
+
+    doctor_cmd.add_parser(sub)
+    run_cmd.add_parser(sub, _parse_hint)
 
     k = sub.add_parser("kb", help="knowledge base tools")
     ksub = k.add_subparsers(dest="kbcmd", required=True)
@@ -256,6 +265,9 @@ def main(argv=None) -> int:
 
     so = sub.add_parser("slack-socket", help="answer Slack over Socket Mode (no public URL; needs AUTHDOCTOR_SLACK_APP_TOKEN)")
     so.set_defaults(func=cmd_slack_socket)
+
+    from .feedback import add_parsers as feedback_parsers
+    feedback_parsers(sub)
 
     args = ap.parse_args(argv)
     try:
