@@ -116,3 +116,52 @@ def test_installed_serve_answers_the_page_and_healthz(installed, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-") and "==" in line:
+            name, version = line.split("==", 1)
+            pins[_canonical(name.split("[")[0])] = version.strip()
+    return pins
+
+
+def _canonical(name: str) -> str:
+    import re
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_declared_dependency_is_pinned_in_the_lock_within_its_range():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _pins(ROOT / "requirements.txt") | _pins(ROOT / "requirements-dev.txt")
+    declared = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["redis"]]
+    outside = {str(r): pins.get(_canonical(r.name)) for r in declared if pins.get(_canonical(r.name)) not in r.specifier}
+    assert outside == {}
+
+
+def test_every_runtime_pin_is_a_declared_dependency_or_one_of_theirs():
+    """requirements.txt locks what pyproject.toml declares and what that pulls in, nothing else."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    todo = [Requirement(r) for r in project["dependencies"] + extras["redis"] + extras["postgres"]]
+    reached: set[str] = set()
+    while todo:
+        req = todo.pop()
+        name = _canonical(req.name)
+        if name in reached:
+            continue
+        reached.add(name)
+        try:
+            todo += [Requirement(r) for r in requires(req.name) or [] if "extra ==" not in r]
+        except PackageNotFoundError:
+            pass
+    assert set(_pins(ROOT / "requirements.txt")) - reached == set()
