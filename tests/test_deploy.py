@@ -79,11 +79,13 @@ def test_kustomization_applies_every_manifest():
     assert sorted(listed) == [p.name for p in MANIFESTS]
 
 
-def test_the_deployment_probes_health_and_readiness_and_mounts_the_kb_overlay():
+def test_the_deployment_checks_its_stores_at_start_probes_health_and_mounts_the_kb_overlay():
     import yaml
     deployment = yaml.safe_load((ROOT / "deploy" / "deployment.yaml").read_text())
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz" and container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["startupProbe"]["httpGet"]["path"] == "/readyz"  # a wrong store URL stops the rollout
+    # once started, a store outage must not take every pod out of the Service: diagnoses go on without it
+    assert container["livenessProbe"]["httpGet"]["path"] == container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["resources"]["requests"] and container["resources"]["limits"]
     config = yaml.safe_load_all((ROOT / "deploy" / "configmap.yaml").read_text())
     overlay_dir = next(c for c in config if c["metadata"]["name"] == "authdoctor-config")["data"]["AUTHDOCTOR_KB_OVERLAY"]
