@@ -134,9 +134,11 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
             r.bad("KB005", p, "must be a mapping")
             continue
         r.only(spec, p, {"type", "values", "base", "groups", "question", "opt_in", "buckets", "threshold", "why",
-                         "shown", "offers", "hit", "false_hit", "miss", "misreport"})
+                         "shown", "offers", "hit", "false_hit", "miss", "misreport",
+                         "label", "help", "up_front"})
         # the signs kind models its own misreads (hit, false_hit, miss); others say how often they are misreported
         misreport = r.number(spec["misreport"], p + ("misreport",), low=0.001, high=0.5) if "misreport" in spec else 0.05
+        wording = _wording(r, spec, p)
         htype = spec.get("type")
         if htype not in HINT_TYPES:
             r.bad("KB011", p + ("type",), f"must be one of {', '.join(HINT_TYPES)}")
@@ -146,7 +148,7 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
             hints[key] = Hint(
                 key=key, type=htype, values=tuple(cause_ids), base=MappingProxyType({}), groups=MappingProxyType({}),
                 question_text=r.text(q, p + ("question", "text")), question_how=str(q.get("how") or ""), options=(),
-                labels=MappingProxyType({}), misreport=misreport,
+                labels=MappingProxyType({}), misreport=misreport, **wording,
                 shown=int(r.number(spec.get("shown", 3), p + ("shown",), low=2, high=6)),
                 offers=int(r.number(spec.get("offers", 1), p + ("offers",), low=1, high=3)),
                 hit=r.number(spec.get("hit", 0.85), p + ("hit",), low=0.01, high=0.99),
@@ -191,8 +193,18 @@ def _load_hints(root: Path, problems: list[Problem], cause_ids: tuple[str, ...] 
             opt_in=frozenset(spec.get("opt_in") or ()), buckets=buckets,
             threshold=float(spec.get("threshold") or 300), why=MappingProxyType(_answer_whys(r, spec, p, values)),
             misreport=misreport,
+            **wording,
         )
     return hints
+
+
+def _wording(r: Reader, spec: dict[str, Any], p: YamlPath) -> dict[str, Any]:
+    """What a person reads for a hint where no question is asked (the page's form, a summary
+    line): required of every hint, so no door falls back to the raw key name."""
+    up_front = spec.get("up_front", False)
+    if not isinstance(up_front, bool):
+        r.bad("KB005", p + ("up_front",), f"must be true or false, not {up_front!r}")
+    return {"label": r.text(spec, p + ("label",)), "help": r.text(spec, p + ("help",)), "up_front": up_front is True}
 
 
 def _answer_whys(r: Reader, spec: dict[str, Any], p: YamlPath, values: tuple[str, ...]) -> dict[str, str]:

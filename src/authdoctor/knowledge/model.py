@@ -111,6 +111,11 @@ class Hint:
     # how often a person answering this hint gets it wrong (a guessed version, a misread check):
     # no self-reported answer may weigh more than its own chance of being right
     misreport: float = 0.05
+    # what a person reads on a form or in a summary line ("Where Terraform runs"), and one
+    # sentence of help; both Markdown (code spans). up_front: offered before the rest
+    label: str = ""
+    help: str = ""
+    up_front: bool = False
 
 
 @dataclass(frozen=True)
