@@ -1,10 +1,12 @@
-// Progressive enhancement only: a copy button on each command. The page works without it.
-document.querySelectorAll("pre.cmd").forEach(function (pre) {
-  if (!navigator.clipboard) return;
+// Progressive enhancement only: a copy button beside each command. The page works without it.
+document.querySelectorAll(".cmd-row").forEach(function (row) {
+  var pre = row.querySelector("pre.cmd");
+  if (!pre || !navigator.clipboard) return;
   var b = document.createElement("button");
-  b.type = "button"; b.className = "copy"; b.textContent = "copy";
+  b.type = "button"; b.className = "copy"; b.textContent = "Copy";
+  b.setAttribute("aria-label", "Copy the command");
   b.addEventListener("click", function () {
-    navigator.clipboard.writeText(pre.innerText.replace(/\ncopy$/, "")).then(function () { b.textContent = "copied"; });
+    navigator.clipboard.writeText(pre.textContent).then(function () { b.textContent = "Copied"; });
   });
-  pre.appendChild(b);
+  row.appendChild(b);  // beside the command, never over it
 });

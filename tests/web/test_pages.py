@@ -48,6 +48,12 @@ def executable_bits(html: str) -> list:
     return found
 
 
+def answered(html: str) -> list[tuple[str, str]]:
+    """The answered questions, one line each: (what was asked, the answer)."""
+    return [(unescape(q), unescape(a)) for q, a in re.findall(
+        r'<li class="step"><span class="step-q">(.+?):</span> <strong class="step-a">(.+?)</strong></li>', html)]
+
+
 def test_the_empty_page_has_a_textarea_and_hint_selects(client):
     html = client.get("/").get_data(as_text=True)
     assert "<textarea" in html and 'name="runner"' in html and 'name="key_prefix"' in html
@@ -55,7 +61,7 @@ def test_the_empty_page_has_a_textarea_and_hint_selects(client):
 
 def test_posting_an_error_shows_code_stage_causes_and_commands(client, icti):
     html = client.post("/", data={"error": icti}).get_data(as_text=True)
-    assert "InvalidClientTokenId" in html and "stage: provider" in html
+    assert "InvalidClientTokenId" in html and "Failed while Terraform set up the AWS provider." in html
     assert "<meter" in html and 'class="cmd"' in html
 
 
@@ -81,11 +87,12 @@ def test_the_question_is_offered_as_buttons_that_put_the_hint_in_the_url(client,
     assert actions and all(a.startswith("/?") and "steps=" in a for a in actions)
 
 
-def test_answering_a_question_shows_the_thread(client, icti):
+def test_an_answered_question_collapses_to_one_line_and_one_ranking_is_shown(client, icti):
     html = client.post("/", data={"error": icti}).get_data(as_text=True)
     action = re.findall(r'formaction="([^"]+)"', html)[0].replace("&amp;", "&")
     html2 = client.post(action, data={"error": icti}).get_data(as_text=True)
-    assert html2.count('class="step') >= 2 and "Answer:" in html2
+    assert answered(html2) == [("Telltale sign", "The key id starts with ASIA, and AWS_SESSION_TOKEN is empty where Terraform runs.")]
+    assert html2.count('<ol class="causes">') == 1
 
 
 def test_a_pasted_secret_is_masked_on_the_page_and_rotation_advised(client, icti):
@@ -113,11 +120,11 @@ def test_two_rounds_of_the_sign_question_show_as_two_steps_with_their_own_answer
     html = client.post("/", data={"error": icti}).get_data(as_text=True)
     none_first = re.findall(r'formaction="([^"]+)"', html)[-2].replace("&amp;", "&")  # "None of these"
     html2 = client.post(none_first, data={"error": icti}).get_data(as_text=True)
-    assert html2.count("telltale sign of one of") == 2  # asked again: the step shown, and the new question
+    assert answered(html2) == [("Telltale sign", "None of these")] and 'id="question"' in html2  # asked again
     second = [a.replace("&amp;", "&") for a in re.findall(r'formaction="([^"]+)"', html2)]
     sign_round = [a for a in second if "signs=" in a][0]
     html3 = client.post(sign_round, data={"error": icti}).get_data(as_text=True)
-    answers = re.findall(r"<strong>Answer: ([^<]+)</strong>", html3)
+    answers = [a for _, a in answered(html3)]
     assert len(answers) == 2 and answers[0] == "None of these" and answers[1] != "None of these"
 
 
@@ -178,11 +185,11 @@ def engine_runs(make_app, monkeypatch):
 
 
 def thread_length(html: str) -> int:
-    return html.count('<article class="step">')
+    return html.count('<li class="step">')
 
 
 def answer_id(html: str) -> str:
-    return re.search(r"answer id <code>([0-9a-f]+)</code>", html).group(1)
+    return re.search(r'<code id="answer-id">([0-9a-f]+)</code>', html).group(1)
 
 
 def test_a_hundred_duplicate_steps_run_the_engine_once_per_distinct_step(engine_runs, icti):
@@ -206,8 +213,7 @@ def test_steps_are_capped_at_a_dozen_and_the_answer_is_unchanged(engine_runs, kb
     assert r.status_code == 200 and thread_length(html) == MAX_STEPS and len(runs) <= MAX_STEPS + 1
     assert answer_id(html) == answer_id(plain)  # answers before the last dozen still count, as hints given up front
     # the latest steps are the ones shown, and the next links carry no more than the cap plus the new question
-    shown = re.findall(r'<p class="asked">Asked: ', html)
-    assert len(shown) == MAX_STEPS
+    assert len(answered(html)) == MAX_STEPS
     for link in re.findall(r'(?:formaction|href)="(/\?[^"]+)"', html):
         steps = parse_qs(urlsplit(link.replace("&amp;", "&")).query).get("steps", [""])[0]
         assert len(steps.split(",")) <= MAX_STEPS + 1
@@ -256,7 +262,7 @@ def test_the_page_says_what_it_masked_and_carries_only_the_masked_text(client, i
     assert html.index('id="masked"') > html.index("</textarea>")  # right under the text box
     hidden = re.search(r'<input type="hidden" name="error" value="([^"]*)">', html)
     assert hidden and "REDACTED" in unescape(hidden.group(1))
-    link = unescape(re.search(r'Link to this step[^<]*<a href="([^"]+)"', html).group(1))
+    link = unescape(re.search(r'<a href="([^"]+)" id="share">', html).group(1))
     shared = parse_qs(urlsplit(link).query)["error"][0]
     assert "AKIA****REDACTED****" in shared and not leaks(link, key_id, secret)
     # an answer button's URL carries hints only, never the text
@@ -279,3 +285,128 @@ def test_an_unfamiliar_credential_failure_says_so_plainly_on_the_page(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="unfamiliar"' in html and "the message itself is unfamiliar" in html
     assert "% match" not in html
+
+
+# --- answer first, in plain words (issue 18) ------------------------------------------
+
+def test_head_of_the_page_answers_200_like_get(client):
+    r = client.head("/")
+    assert r.status_code == 200 and r.get_data() == b""
+
+
+def test_the_title_names_the_error_and_the_likeliest_cause(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    title = unescape(re.search(r"<title>(.*?)</title>", html).group(1))
+    assert title.startswith("InvalidClientTokenId: ") and title.endswith(" · AuthDoctor")
+    assert "`" not in title  # Markdown code spans lose their backticks in a tab title
+
+
+def test_the_empty_page_has_its_own_title_and_one_h1(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<title>AuthDoctor: why Terraform cannot log in to AWS</title>" in html and html.count("<h1") == 1
+
+
+def test_the_headline_names_cause_probability_and_first_command_before_anything_else(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    headline = re.search(r'<p class="headline" id="headline">Most likely <span class="pct">\((\d+)%\)</span>: '
+                         r'<a href="#cause-([a-z-]+)">', html)
+    first = re.search(r'id="cause-([a-z-]+)"', html[html.index('<section class="causes"'):]).group(1)
+    assert headline and headline.group(2) == first
+    first_command = html.index('<pre class="cmd"')
+    assert html.index('id="headline"') < first_command < html.index('id="question"') < html.index('<section class="causes"')
+
+
+def test_after_diagnose_the_paste_and_hints_fold_into_one_summary_that_reopens(client, icti):
+    html = client.post("/", data={"error": icti, "runner": "github-actions"}).get_data(as_text=True)
+    summary = re.search(r'<details class="yours" id="yours">\s*<summary>(.*?)</summary>', html, re.S).group(1)
+    assert "Your paste" in summary and "provider.aws: InvalidClientTokenId" in summary
+    assert "Where Terraform runs: GitHub Actions" in summary
+    assert html.index('id="yours"') < html.index('<textarea') < html.index('id="answer"')  # the form is inside it
+
+
+def test_the_answer_takes_focus_as_the_page_loads_without_a_script(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    assert re.search(r'<section id="answer" class="answer" tabindex="-1" autofocus', html)
+    assert html.count("autofocus") == 1
+
+
+def test_the_share_link_carries_the_hints_and_the_answers(client, icti):
+    html = client.post("/", data={"error": icti, "runner": "github-actions", "key_prefix": "ASIA"}).get_data(as_text=True)
+    link = unescape(re.search(r'<a href="([^"]+)" id="share">', html).group(1))
+    assert link.startswith("/?") and "?&" not in link
+    query = parse_qs(urlsplit(link).query)
+    assert query["runner"] == ["github-actions"] and query["key_prefix"] == ["ASIA"] and query["error"] == [icti]
+    shared = client.get(link).get_data(as_text=True)
+    assert answer_id(shared) == answer_id(html)
+
+
+def test_the_report_link_goes_where_configured_and_is_absent_otherwise(make_app):
+    unfamiliar = {"error": "ERROR: request to https://example-platform.test/api failed: 401 Unauthorized"}
+    plain = make_app().test_client().post("/", data=unfamiliar).get_data(as_text=True)
+    assert 'id="unfamiliar"' in plain and 'id="report"' not in plain
+    url = "https://github.com/example/authdoctor-kb/issues/new"
+    client = make_app(REPORT_URL=url).test_client()
+    link = rf'<a href="{re.escape(url)}" rel="noopener noreferrer" id="report">'
+    assert re.search(link, client.post("/", data=unfamiliar).get_data(as_text=True))
+    known = {"error": "provider.aws: InvalidClientTokenId: The security token included in the request is invalid."}
+    assert re.search(r"Wrong answer\? " + link + "Report it</a>", client.post("/", data=known).get_data(as_text=True))
+
+
+def test_the_form_shows_a_few_hints_in_plain_words_and_the_rest_behind_more(client, kb):
+    html = client.get("/").get_data(as_text=True)
+    up_front, more = html.split('<details class="more">')
+    up = re.findall(r'<label for="hint-([a-z0-9_]+)">', up_front)
+    assert 4 <= len(up) <= 5 and set(up) == {k for k, h in kb.hints.items() if h.up_front}
+    assert len(re.findall(r'<label for="hint-', more)) == len([h for h in kb.hints.values() if h.type != "signs"]) - len(up)
+    for key, h in kb.hints.items():
+        if h.type != "signs":
+            assert f'aria-describedby="help-{key}"' in html and f'<p class="help" id="help-{key}">' in html
+    labels = dict(re.findall(r'<label for="hint-([a-z0-9_]+)">([^<]*)', html))
+    assert labels == {k: h.label for k, h in kb.hints.items() if h.type != "signs"}  # the KB's words, never key names
+    assert not [k for k, lb in labels.items() if "_" in k and k in lb]
+
+
+def test_a_hint_given_from_the_more_group_keeps_that_group_open(client):
+    html = client.get("/?os=linux").get_data(as_text=True)
+    assert '<details class="more" open>' in html
+
+
+def test_the_empty_page_offers_an_example_that_diagnoses_and_says_secrets_are_masked(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "masked before it is read, logged or shown" in html
+    example = unescape(re.search(r'<a href="([^"]+)" id="example">', html).group(1))
+    answered_page = client.get(example).get_data(as_text=True)
+    assert 'id="headline"' in answered_page
+
+
+def test_markdown_code_spans_render_in_titles_buttons_and_labels(client, icti):
+    html = client.post("/?" + urlencode({"signs": "!missing-session-token", "steps": "signs"}), data={"error": icti}).get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" formaction="[^"]+">(.*?)</button>', html)
+    assert any("<code>" in b for b in buttons) and not any("`" in b for b in buttons)
+    titles = re.findall(r'<h3 class="title">(.*?)</h3>', html)
+    assert titles and not any("`" in t for t in titles)
+    assert "<code>AWS_ACCESS_KEY_ID</code>" in html  # a hint's help
+
+
+def test_the_main_answer_has_no_workings_and_the_how_section_has_them_all(client, icti_provider):
+    html = client.post("/", data={"error": icti_provider, "runner": "github-actions"}).get_data(as_text=True)
+    main, how = html.split('<details class="how" id="how">')
+    for jargon in ("% match", "similar", "×", "answer id", "Answer id", "shape"):
+        assert jargon not in main, jargon
+    whys = " ".join(re.findall(r'<ul class="why">(.*?)</ul>', main, re.S))
+    assert whys and "estimate:" not in whys and "article" not in whys  # sources are for the workings
+    assert re.search(r'<code>[a-z0-9-]+</code> \([^)]*\), \d+% similar', how)  # the message's shape
+    assert "×" in how and "Answer id" in how and "Where Terraform runs: GitHub Actions" in how
+    assert re.findall(r'<li><code>([a-z-]+)</code> ', how)  # cause ids only here
+
+
+def test_a_reason_read_from_the_paste_is_said_once_and_starts_with_a_capital(client, kb):
+    text = ("Error: error configuring S3 Backend: error validating provider credentials: error calling "
+            "sts:GetCallerIdentity: InvalidClientTokenId: The security token included in the request is invalid.")
+    html = client.post("/", data={"error": text}).get_data(as_text=True)
+    main = html.split('<details class="how"')[0]
+    for block in re.findall(r'<ul class="why">(.*?)</ul>', main, re.S):
+        items = [unescape(re.sub("<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", block)]
+        said = [i.removeprefix("From your paste: ") for i in items]
+        assert len(said) == len({x.lower() for x in said}) and all(x[0].isupper() for x in said), items
+    assert "From your paste:" in main
