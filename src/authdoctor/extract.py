@@ -5,6 +5,7 @@ redact). User-given hints always win over what is read here.
 """
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,59 @@ _STAGES = [
     (re.compile(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b"
                 r"|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
 ]
+
+
+_parser: Any = importlib.import_module("re._parser")
+_REPEATS = {_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE_REPEAT", _parser.MAX_REPEAT)}
+_NEEDLES: dict[re.Pattern[str], tuple[tuple[str, ...] | None, bool]] = {}
+
+
+def _needed(seq: Any, fold: bool) -> tuple[str, ...] | None:
+    """Texts of which every match of the parsed sequence holds at least one, or None."""
+    options: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in list(seq) + [(None, None)]:
+        if op is _parser.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            options.append(("".join(run),))
+            run = []
+        found: tuple[str, ...] | None = None
+        if op is _parser.SUBPATTERN:
+            _, add, _, sub = av
+            found = _needed(sub, fold or bool(add & re.I))
+        elif op is _parser.ATOMIC_GROUP:
+            found = _needed(av, fold)
+        elif op in _REPEATS and av[0] >= 1:
+            found = _needed(av[2], fold)
+        elif op is _parser.BRANCH:
+            branches = [_needed(b, fold) for b in av[1]]
+            found = None if any(b is None for b in branches) else tuple(x for b in branches if b for x in b)
+        if found:
+            options.append(found)
+    usable = [o for o in options if o and all(len(x) >= 3 for x in o)]
+    if not usable:
+        return None
+    best = max(usable, key=lambda o: min(len(x) for x in o))
+    return tuple(x.lower() for x in best) if fold else best
+
+
+def _may_match(pattern: re.Pattern[str], text: str, ascii_text: bool) -> bool:
+    """False only when `pattern` cannot match `text`: a text every match must hold is absent
+    (one str.find each, instead of the regex engine trying every position of a long log)."""
+    entry = _NEEDLES.get(pattern)
+    if entry is None:
+        fold = bool(pattern.flags & re.I)
+        try:
+            needles = _needed(_parser.parse(pattern.pattern, pattern.flags & ~re.I), fold)
+        except Exception:  # a construct the parser of this Python reads differently: no shortcut
+            needles = None
+        entry = _NEEDLES[pattern] = (needles, fold)
+    needles, fold = entry
+    if needles is None or (fold and not ascii_text):
+        return True  # (a case-blind pattern is only pre-screened on ASCII text, where lower() is its case rule)
+    return any(n in text for n in needles)
 
 
 @dataclass
@@ -134,8 +188,9 @@ def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
     # markers read the redacted text, not the normalised one: normalising masks
     # ARNs, whose role names ("assumed-role/github-runner") still tell things
     lower = text.lower()
+    ascii_text = text.isascii()
     for name, marker in kb.markers.items():
-        if any(p.search(lower) for p in marker.patterns):
+        if any(_may_match(p, lower, ascii_text) and p.search(lower) for p in marker.patterns):
             out.markers.append(name)
             for key, value in marker.sets.items():
                 put(key, value)
@@ -143,5 +198,5 @@ def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
         for key, value in variant.implies.items():
             put(key, value, "variant")
     if variant is None or variant.stage == "unknown":
-        out.stage = next((stage for pattern, stage in _STAGES if pattern.search(text)), None)
+        out.stage = next((stage for pattern, stage in _STAGES if _may_match(pattern, lower, ascii_text) and pattern.search(text)), None)
     return out

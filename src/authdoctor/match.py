@@ -16,7 +16,10 @@ kept as the reference the equivalence tests compare against.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
@@ -56,21 +59,40 @@ class Result:
     text: str  # the normalised text that was matched
 
 
+def _lines_with(joined: str, starts: list[int], literals: Iterable[str]) -> set[int]:
+    """The indices of the lines (joined by "\n", starting at `starts`) holding any of `literals`:
+    one str.find per line a literal is on, not a test of every literal on every line."""
+    hit: set[int] = set()
+    for lit in literals:
+        if not lit:
+            return set(range(len(starts)))
+        pos = joined.find(lit)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            hit.add(i)
+            if i + 1 >= len(starts):
+                break
+            pos = joined.find(lit, starts[i + 1])
+    return hit
+
+
 def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
     text = " ".join(lines)
     if len(text) <= _WINDOW_CHARS:
         return text
+    # (no literal holds a "\n", so a line holds one exactly when the joined text does there)
+    joined = "\n".join(lines)
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    anchored_lines = _lines_with(joined, starts, anchors)
     keep: set[int] = set()
-    for i, line in enumerate(lines):
-        if any(a in line for a in anchors) or any(w in line for w in _ERRORISH):
-            keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
+    for i in anchored_lines | _lines_with(joined, starts, _ERRORISH):
+        keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
     # anchors first: they are what the score hangs on
     picked = [lines[i] for i in sorted(keep)]
     focused = " ".join(picked)
     if len(focused) > 4 * _WINDOW_CHARS:
-        anchored = [i for i, line in enumerate(lines) if any(a in line for a in anchors)]
         window: set[int] = set()
-        for i in anchored[:20]:
+        for i in sorted(anchored_lines)[:20]:
             window.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
         focused = " ".join(lines[i] for i in sorted(window)) or focused[: 4 * _WINDOW_CHARS]
     return focused
