@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..hints import SPACE, HintError, check_hints
+from ..hints import SPACE, HintError, check_hints, quote_name
 from ..knowledge import KB
 from ..normalize import normalize_lines
 from ..redact import redact
@@ -97,7 +97,10 @@ def check_feedback(kb: KB, body: Mapping[str, Any], *, door: str) -> Feedback:
     try:
         hints = check_hints(kb, body.get("hints"))
     except HintError as exc:
-        raise FeedbackError("hints", str(exc), "invalid_hint") from None
+        # named, never quoted: feedback has no reason to echo a value, and a value may be a secret redact cannot tell from noise
+        what = f"hint {quote_name(exc.field)} has a value it does not take" if exc.field in kb.hints else \
+            f"{quote_name(exc.field)} is not a hint" if exc.field != "hints" else "'hints' must be an object of hint names to values"
+        raise FeedbackError("hints", f"{what}; GET /api/v1/hints lists every hint and its values", "invalid_hint") from None
     return Feedback(answer_id=answer_id, error_code=error_code, cause=cause, outcome=outcome, true_cause=true_cause,
                     variant=variant, first_cause=first_cause, first_probability=first_probability,
                     hints=_stored_hints(hints), kb_version=kb_version or kb.version, door=door)
