@@ -188,6 +188,19 @@ def test_no_page_scrolls_sideways(open_page, server, width, js):
     assert _no_sideways_scroll(pg)
 
 
+@pytest.mark.parametrize("paste", [
+    "ERROR: request to https://example-platform.test/api/v1/organizations/acme/workspaces/production-eu-west-1/runs failed: 401 Unauthorized",
+    "Error: Cycle: module.network.aws_vpc.main, " + "https://docs.example.test/" + "x" * 300,
+], ids=["unfamiliar", "not-recognised"])
+def test_the_other_answers_fit_a_phone_and_pass_axe(open_page, server, paste):
+    pg = open_page("390", js=True)
+    _diagnose(pg, server, paste)
+    pg.click("details.yours > summary")
+    pg.click("details.how > summary")
+    assert pg.locator("#answer h1").count() == 1 and _no_sideways_scroll(pg)
+    assert _serious(pg) == []
+
+
 @pytest.mark.parametrize("width", VIEWPORTS)
 def test_cause_titles_wrap_by_words_not_letters(open_page, server, width):
     pg = open_page(width)
