@@ -31,9 +31,11 @@ MATCH_BYTES = 8 * 1024
 CHUNK = 64 * 1024
 # what an error looks like in a log: the matcher's words, and Terraform's error box
 _ERRORISH = re.compile(r"error|denied|invalid|expired|unauthori[sz]ed|forbidden|credential|token|signature|"
-                       r"status ?code|\b40[0-9]\b|exception|not authorized|no valid|[│╷╵]"
-                       # and where Terraform was, for the stage and the markers: init, the backend, a long apply
-                       r"|initializing (?:the backend|provider)|configured the backend|still (?:creating|modifying|destroying)", re.I)
+                       r"status ?code|exception|not authorized|no valid|[│╷╵]"
+                       # and where Terraform was, for the stage: init, the backend
+                       r"|initializing (?:the backend|provider)|configured the backend", re.I)
+# a long apply shows in how long its last resource had been running ("Still creating... [1h2m0s elapsed]"): the last such line is kept
+_STILL = re.compile(r"still (?:creating|modifying|destroying)\.\.\.", re.I)
 _CONTEXT = 3
 
 
@@ -61,10 +63,15 @@ def error_part(tail: str, limit: int = MATCH_BYTES) -> str:
     """The error-like lines of a log's tail, each with a few lines after it, at most `limit` characters (the last ones)."""
     lines = tail.splitlines()
     keep = [False] * len(lines)
+    still = -1
     for i, line in enumerate(lines):
-        if _ERRORISH.search(line):
+        if _STILL.search(line):
+            still = i
+        elif _ERRORISH.search(line):
             for j in range(i, min(len(lines), i + _CONTEXT + 1)):
                 keep[j] = True
+    if still >= 0:
+        keep[still] = True
     text = "\n".join(line for line, k in zip(lines, keep) if k)
     if len(text) > limit:
         text = text[-limit:]
@@ -175,7 +182,7 @@ def emit(found: tuple[Diagnosis, Any, dict[str, Any]], fmt: str, out: IO[str], *
     elif fmt == "markdown":
         out.write(render_markdown(answer, all_fixes=all_fixes) + "\n" + report_markdown(inspection, hints))
     else:
-        out.write("\n" + render(answer, all_fixes=all_fixes, question=False))
+        out.write(render(answer, all_fixes=all_fixes, question=False))
         lines = [ln for ln in doctor_report(inspection, hints, []).splitlines() if ln.startswith("  ! ")]
         out.write("What this machine tells (authdoctor doctor):\n" + ("\n".join(lines) if lines else "  no finding") + "\n")
 
@@ -211,6 +218,8 @@ def cmd_run(args: Any) -> int:
         print(f"authdoctor: the command failed (exit {code}); the end of its output shows no credential error the knowledge base knows",
               file=sys.stderr)
         return code
+    if args.format == "text":
+        sys.stderr.write("\n")  # apart from the command's own last lines
     emit(found, args.format, sys.stderr, all_fixes=args.all_fixes)
     _summary(args.summary, found, args.all_fixes)
     if args.send:
