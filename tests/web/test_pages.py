@@ -410,3 +410,10 @@ def test_a_reason_read_from_the_paste_is_said_once_and_starts_with_a_capital(cli
         said = [i.removeprefix("From your paste: ") for i in items]
         assert len(said) == len({x.lower() for x in said}) and all(x[0].isupper() for x in said), items
     assert "From your paste:" in main
+
+
+def test_a_block_that_is_not_a_shell_command_says_what_it_is(client, icti):
+    html = client.post("/", data={"error": icti}).get_data(as_text=True)
+    hcl = re.search(r'<p class="cmd-kind">Terraform \(HCL\), not a shell command:</p>\s*'
+                    r'<div class="cmd-row"><pre class="cmd" data-kind="hcl"><code>provider', html)
+    assert hcl and not re.search(r'cmd-kind">[^<]*</p>\s*<div class="cmd-row"><pre class="cmd" data-kind="shell"', html)

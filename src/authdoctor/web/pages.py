@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..hints import HintError, hint_text, kind
+from ..knowledge.commands import KIND_LABELS
 from ..redact import redact
 from . import MAX_BODY, doctor, read_body
 from .present import STAGE_WORDS, inline_md, plain_text, reasons, short, summary_line
@@ -211,7 +212,7 @@ def _page(kb, *, text: str = "", hints: dict | None = None, form_error: str | No
         title=_title(answer), top=top, first_fix=first_fix, first_command=_first_command(first_fix),
         stage_words=STAGE_WORDS.get(answer.stage) if answer is not None else None,
         told=_told(kb, answer) if answer is not None else [], paste_line=summary_line(text),
-        reasons=reasons, short=short, command_kinds=_command_kinds)
+        reasons=reasons, short=short, command_kinds=_command_kinds, kind_label=lambda k: KIND_LABELS.get(k, k))
 
 
 def _title(answer) -> str:
