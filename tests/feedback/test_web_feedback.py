@@ -117,3 +117,60 @@ def test_the_openapi_document_describes_both_posts(app):
 def test_closing_the_api_door_closes_feedback_too(make_app):
     app = make_app(DOORS=["page"])
     assert app.test_client().post("/api/v1/feedback", json={}).status_code == 404
+
+
+# --- the page ---------------------------------------------------------------------------
+
+def _forms(html):
+    """Each feedback form of a page: its hidden fields and its buttons' outcomes."""
+    import re
+    out = []
+    for form in re.findall(r'<form class="feedback".*?</form>', html, re.S):
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value=(?:"([^"]*)"|\'[^\']*\')', form))
+        fields.update({k: v.replace("&#34;", '"') for k, v in re.findall(r'name="(hints)" value=\'([^\']*)\'', form)})
+        out.append((fields, re.findall(r'name="outcome" value="([\w-]+)"', form)))
+    return out
+
+
+def _page_answer(app):
+    r = app.test_client().post("/", data={"error": PASTE, "key_prefix": "ASIA"})
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+def test_every_cause_on_the_page_has_its_pair_of_buttons(app):
+    html = _page_answer(app)
+    forms = _forms(html)
+    pairs = [f for f, outcomes in forms if outcomes == ["fixed", "not-this"]]
+    assert len(pairs) == html.count('<li class="cause"') and len(pairs) >= 2
+    assert {f["cause"] for f in pairs} == set(__import__("re").findall(r'<li class="cause" id="cause-([\w-]+)"', html))
+
+
+def test_this_fixed_it_on_the_page_is_stored_and_thanked(app):
+    fields, _ = _forms(_page_answer(app))[0]
+    r = app.test_client().post("/feedback", data={**fields, "outcome": "fixed"})
+    assert r.status_code == 201 and "Noted:" in r.get_data(as_text=True) and 'id="back"' in r.get_data(as_text=True)
+    (row,) = _rows(app)
+    assert (row["answer_id"], row["cause"], row["outcome"], row["door"], row["hints"]) == (
+        fields["answer_id"], fields["cause"], "fixed", "page", {"key_prefix": "ASIA"})
+
+
+def test_it_was_something_else_names_the_true_cause(app):
+    fields, outcomes = next(f for f in _forms(_page_answer(app)) if f[0].get("outcome") == "something-else")
+    r = app.test_client().post("/feedback", data={**fields, "true_cause": "stale-env-vars"})
+    assert r.status_code == 201
+    (row,) = _rows(app)
+    assert (row["outcome"], row["true_cause"]) == ("something-else", "stale-env-vars")
+
+
+def test_the_way_back_never_leaves_the_site(app):
+    fields, _ = _forms(_page_answer(app))[0]
+    html = app.test_client().post("/feedback", data={**fields, "outcome": "not-this", "back": "//evil.example/x"}).get_data(as_text=True)
+    assert 'href="/"' in html and "evil.example" not in html
+
+
+def test_a_tampered_page_form_is_a_400_page_not_a_500(app):
+    fields, _ = _forms(_page_answer(app))[0]
+    for bad in ({"cause": "no-such-cause"}, {"hints": "{not json"}, {"first_probability": "lots"}):
+        r = app.test_client().post("/feedback", data={**fields, "outcome": "fixed", **bad})
+        assert r.status_code == 400 and r.mimetype == "text/html"

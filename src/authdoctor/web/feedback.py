@@ -9,15 +9,17 @@ per answer, cause and client.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template_string, request
 
 from ..feedback import FeedbackError, Store, StoreError, check_feedback, check_submission
 from ..settings import Settings
 from . import doctor
 from .errors import ApiError
+from .present import plain_text
 
 log = logging.getLogger("authdoctor.feedback")
 
@@ -75,3 +77,58 @@ def post_submission():
     new = _stored(lambda: store().add_submission(item, client=client_id("api")))
     # the kept text is shown back, so the sender sees exactly what was stored
     return jsonify({"status": "stored" if new else "already stored", "text": item.text}), (201 if new else 200)
+
+
+THANKS = """{% extends "base.html" %}
+{% block title %}Thank you · AuthDoctor{% endblock %}
+{% block main %}
+<section class="notice" id="feedback-thanks">
+<h1>Thank you</h1>
+<p>{{ message }}</p>
+<p><a href="{{ back }}" id="back">Back to the answer</a></p>
+</section>
+{% endblock %}"""
+
+
+def _back(raw: str | None) -> str:
+    """Where the thank-you page links back to: a path on this site only (never another host)."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/"
+    return raw
+
+
+def _form_body() -> dict[str, Any]:
+    """The page form's fields as the API's JSON body would carry them."""
+    form = request.form
+    body: dict[str, Any] = {k: form[k] for k in ("answer_id", "error_code", "cause", "outcome", "variant", "first_cause", "kb_version")
+                            if form.get(k)}
+    if form.get("true_cause"):
+        body["true_cause"] = form["true_cause"]
+    if form.get("first_probability"):
+        try:
+            body["first_probability"] = float(form["first_probability"])
+        except ValueError:
+            raise ApiError(400, "invalid_field", "'first_probability' must be a number from 0 to 1", "first_probability") from None
+    if form.get("hints"):
+        try:
+            body["hints"] = json.loads(form["hints"])
+        except ValueError:
+            raise ApiError(400, "invalid_field", "'hints' must be a JSON object of hint names to values", "hints") from None
+    return body
+
+
+@page_bp.post("/feedback")
+def feedback():
+    """The page's "this fixed it" / "not this" / "it was something else": stored, then a thank-you with the way back."""
+    try:
+        item = check_feedback(doctor().kb, _form_body(), door="page")
+    except FeedbackError as exc:
+        raise ApiError(400, exc.code, exc.message, exc.field) from None
+    new = _stored(lambda: store().add_feedback(item, client=client_id("page")))
+    title = doctor().kb.causes[item.true_cause or item.cause].title
+    said = {"fixed": f"“{title}” fixed it", "not-this": f"it was not “{title}”"}.get(
+        item.outcome, f"it was “{title}”" if item.true_cause else "it was something else")
+    message = f"Noted: {said}." if new else "You had already told us about this cause of this answer; it is counted once."
+    back = _back(request.form.get("back"))
+    return render_template_string(THANKS, kb=doctor().kb, message=plain_text(message),
+                                  back=f"{back}#cause-{item.cause}" if back != "/" else back), (201 if new else 200)
