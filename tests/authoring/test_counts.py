@@ -59,14 +59,14 @@ def test_a_cell_few_reports_ran_in_keeps_its_written_weights(two_causes):
 
 
 def test_a_weight_that_differs_from_its_count_is_refused(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.67", "    local: 1.3")
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.48", "    local: 1.3")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [(p.code, p.file) for p in problems] == [("KB035", "kb/causes/clock-skew.yaml")]
-    assert "evidence.runner.local" in problems[0].message and "1.67" in problems[0].message
+    assert "evidence.runner.local" in problems[0].message and "1.48" in problems[0].message
 
 
 def test_a_counted_weight_must_name_its_count(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.67  # reports:", "    local: 1.67  # estimate, reports:")
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.48  # reports:", "    local: 1.48  # estimate, reports:")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [p.code for p in problems] == ["KB035"] and "names its count" in problems[0].message
 
@@ -123,9 +123,9 @@ def test_a_thread_counted_twice_for_one_cause_is_refused(two_causes):
 
 
 def test_the_base_rate_must_match_the_counted_share(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "hints.yaml", "    local: 0.435 ", "    local: 0.50 ")
+    edit_kb_file(kb_copy / "hints.yaml", "    local: 0.511 ", "    local: 0.58 ")
     edit_kb_file(kb_copy / "hints.yaml", "    other-ci: 0.055", "    other-ci: 0.025")
-    edit_kb_file(kb_copy / "hints.yaml", "    github-actions: 0.165", "    github-actions: 0.13")
+    edit_kb_file(kb_copy / "hints.yaml", "    github-actions: 0.089", "    github-actions: 0.05")
     codes = {p.code for p in lint_counts(kbmod.load(kb_copy))}
     assert codes == {"KB036"}
 
@@ -155,10 +155,10 @@ def test_a_fact_outside_its_hint_is_refused(kb_copy):
 
 
 def test_writing_the_counts_puts_a_drifted_row_back(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.67", "    local: 1.3")
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.48", "    local: 1.3")
     assert write_rows(kbmod.load(kb_copy)) == ["kb/causes/clock-skew.yaml"]
     assert lint_counts(kbmod.load(kb_copy)) == []
-    assert "    local: 1.67  # reports: 11 of 12 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()
+    assert "    local: 1.48  # reports: 12 of 13 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()
 
 
 def test_a_new_thread_moves_its_cause_once_the_counts_are_written(kb_copy):
