@@ -132,3 +132,26 @@ def feedback():
     back = _back(request.form.get("back"))
     return render_template_string(THANKS, kb=doctor().kb, message=plain_text(message),
                                   back=f"{back}#cause-{item.cause}" if back != "/" else back), (201 if new else 200)
+
+
+def slack_feedback(value: Any, team: str, user: str) -> str:
+    """A Slack "this fixed it" / "not this" click (its button value as blocks.feedback_buttons wrote it),
+    stored once per answer, cause and Slack user; what to tell the clicker, privately."""
+    if not isinstance(value, dict):
+        return "That button is from an answer this server cannot read; run the command again."
+    body = {"answer_id": value.get("a"), "error_code": value.get("e"), "cause": value.get("c"), "outcome": value.get("o"),
+            "first_cause": value.get("f"), "first_probability": value.get("fp"), "kb_version": value.get("kv"),
+            "variant": value.get("v"), "hints": value.get("h")}
+    try:
+        item = check_feedback(doctor().kb, {k: v for k, v in body.items() if v is not None}, door="slack")
+    except FeedbackError as exc:
+        return f"That click could not be recorded: {exc.message}"
+    try:
+        new = store().add_feedback(item, client=f"slack:{team}:{user}")
+    except StoreError as exc:
+        log.warning("%s", exc)
+        return "Thanks; your answer could not be stored right now, the feedback store is not answering."
+    title = plain_text(doctor().kb.causes[item.cause].title)
+    if not new:
+        return f"You already told us about “{title}” for this answer; it is counted once."
+    return f"Thanks: noted that “{title}” {'fixed it' if item.outcome == 'fixed' else 'was not it'}."

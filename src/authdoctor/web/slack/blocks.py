@@ -46,6 +46,7 @@ WHY_LINES = 4
 # action ids: what each button does (slack.py dispatches on the part before ':');
 # MORE is the shared message's button: the whole answer, privately, for whoever clicks it
 ANSWER, UNKNOWN, FIXES, SUMMARY, SHARE, MORE = "answer", "unknown", "fixes", "summary", "share", "more"
+FEEDBACK = "feedback"  # "this fixed it" / "not this" under each cause (web/feedback.py stores the click)
 # a shared message shows this many lines of its first fix's commands
 SHARED_COMMAND_LINES = 8
 
@@ -363,8 +364,25 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
     if state is not None:
         tools.append(button("Share in channel", f"{SHARE}:0", pack(state, v=view), style="primary"))
         blocks.append(actions("tools", tools))
+        blocks.append(feedback_buttons(answer) if view == SUMMARY else None)
     blocks.append(_footer(answer, notes))
     return message(blocks, _fallback(answer))
+
+
+def feedback_buttons(answer: Diagnosis) -> ActionsBlock | None:
+    """"Cause N fixed it" / "Not cause N" for each cause shown (views.py hands a click to web/feedback.py):
+    the answer's ids and hints, never the paste; the hints are left out if they would not fit."""
+    first = answer.causes[0]
+    value = {"a": answer.answer_id, "e": answer.error_code, "f": first.id, "fp": first.probability, "kv": answer.kb_version,
+             "v": answer.variant.id if answer.variant else None,
+             "h": {k: list(u.value) if isinstance(u.value, tuple) else u.value for k, u in answer.hints_used.items()}}
+
+    def packed(cause: str, outcome: str) -> str:
+        s = json.dumps({**value, "c": cause, "o": outcome}, separators=(",", ":"), ensure_ascii=False, default=str)
+        return s if len(s) <= BUTTON_VALUE else json.dumps({**value, "h": None, "c": cause, "o": outcome}, separators=(",", ":"))
+    return actions("feedback", [b for i, c in enumerate(answer.causes[:TOP_CAUSES], 1)
+                                for b in (button(f"Cause {i} fixed it", f"{FEEDBACK}:fixed:{i}", packed(c.id, "fixed")),
+                                          button(f"Not cause {i}", f"{FEEDBACK}:not-this:{i}", packed(c.id, "not-this")))])
 
 
 def not_recognized_message(answer: Diagnosis, notes=()) -> dict:

@@ -43,7 +43,7 @@ from ...hints import HintError, quote_name
 from ...redact import Redaction
 from .. import doctor, read_body
 from ..errors import ApiError
-from ..ratelimit import slack_slow_down
+from ..ratelimit import slack_ids, slack_slow_down
 from ..security import note_answer
 from . import blocks as sb
 from . import parse as slack_input
@@ -334,6 +334,8 @@ def interactions():
     if not isinstance(action_id, str):
         raise ApiError(400, "bad_payload", "the payload's 'actions[0].action_id' must be a string")
     kind = action_id.split(":", 1)[0]
+    if kind == sb.FEEDBACK:
+        return _feedback_click(payload, raw_value)
     if kind not in (sb.ANSWER, sb.UNKNOWN, sb.FIXES, sb.SUMMARY, sb.SHARE, sb.MORE):
         return "", 200
     url = payload.get("response_url")
@@ -351,6 +353,18 @@ def interactions():
         # a value this server did not write (or from an older one): the same notice as an expired answer
         reply = _expired(kind)
     _door().poster.submit(_post, url, reply)
+    return "", 200
+
+
+def _feedback_click(payload: dict, raw_value) -> tuple[str, int]:
+    """"This fixed it" / "Not this": stored by web/feedback.py, acknowledged to the clicker alone; the answer stays as it was."""
+    from ..feedback import slack_feedback
+    url = payload.get("response_url")
+    if not isinstance(url, str) or not _response_url_ok(url):
+        raise ApiError(400, "bad_response_url", "the payload's response_url is not a Slack URL")
+    team, user = slack_ids()
+    text = slack_feedback(_json(raw_value) if isinstance(raw_value, str) else None, team, user)
+    _door().poster.submit(_post, url, sb.notice_message(text, response_type="ephemeral", replace_original=False))
     return "", 200
 
 
