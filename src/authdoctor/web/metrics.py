@@ -25,7 +25,7 @@ LATENCY = Histogram("authdoctor_request_duration_seconds", "Time from a request'
 SLACK_ACK = Histogram("authdoctor_slack_ack_seconds", "Time until Slack's request is acknowledged",
                       buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0))
 
-DOORS = {"pages": "page", "api": "api", "slack": "slack", "ops": "ops"}
+DOORS = {"pages": "page", "feedback_page": "page", "api": "api", "feedback_api": "api", "slack": "slack", "ops": "ops"}
 OPS_ENDPOINTS = frozenset({"api.healthz", "ops.readyz", "ops.metrics"})
 
 

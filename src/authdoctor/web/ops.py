@@ -42,6 +42,15 @@ def _database(url: str) -> str:
     return "ok"
 
 
+def _feedback(store) -> str:
+    """The feedback store's own check, through the driver it writes with."""
+    try:
+        store.ping()
+    except Exception as exc:  # its StoreError, or the driver's own: either way not ready, and named
+        return f"not reachable ({type(exc).__name__})"
+    return "ok"
+
+
 @bp.get("/readyz")
 def readyz():
     """200 when the KB is loaded and every configured store answers; 503 naming what does not."""
@@ -50,7 +59,8 @@ def readyz():
     if cfg.get("REDIS_URL"):
         checks["redis"] = _redis(cfg["REDIS_URL"])
     if cfg.get("DATABASE_URL"):
-        checks["database"] = _database(cfg["DATABASE_URL"])
+        feedback = current_app.extensions.get("authdoctor.feedback")
+        checks["database"] = _feedback(feedback) if feedback is not None else _database(cfg["DATABASE_URL"])
     ready = all(v == "ok" for v in checks.values())
     return jsonify({"ready": ready, "checks": checks}), 200 if ready else 503
 
