@@ -174,3 +174,18 @@ def test_a_tampered_page_form_is_a_400_page_not_a_500(app):
     for bad in ({"cause": "no-such-cause"}, {"hints": "{not json"}, {"first_probability": "lots"}):
         r = app.test_client().post("/feedback", data={**fields, "outcome": "fixed", **bad})
         assert r.status_code == 400 and r.mimetype == "text/html"
+
+
+def test_an_unrecognised_paste_can_be_sent_masked_with_consent(app):
+    paste = "FATAL something entirely new happened aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    html = app.test_client().post("/", data={"error": paste}).get_data(as_text=True)
+    import re
+    from html import unescape
+    text = unescape(re.search(r'<form class="feedback"[^>]*id="submission">\s*<input type="hidden" name="text" value="([^"]*)"', html).group(1))
+    assert "wJalrXUtnFEMI" not in text and "something entirely new" in text
+    client = app.test_client()
+    assert client.post("/feedback/submission", data={"text": text}).status_code == 400  # the box not ticked
+    r = client.post("/feedback/submission", data={"text": text, "consent": "yes"})
+    assert r.status_code == 201 and "this is what was kept" in r.get_data(as_text=True)
+    (row,) = app.extensions["authdoctor.feedback"].submission_rows()
+    assert row["door"] == "page" and "something entirely new" in row["text"] and "wJalrXUtnFEMI" not in row["text"]

@@ -155,3 +155,20 @@ def slack_feedback(value: Any, team: str, user: str) -> str:
     if not new:
         return f"You already told us about “{title}” for this answer; it is counted once."
     return f"Thanks: noted that “{title}” {'fixed it' if item.outcome == 'fixed' else 'was not it'}."
+
+
+@page_bp.post("/feedback/submission")
+def submission():
+    """The page's opt-in "send this so it gets recognised": masked and normalised, kept only with the box ticked."""
+    form = request.form
+    body: dict[str, Any] = {"text": form.get("text", ""), "consent": form.get("consent") == "yes"}
+    if form.get("error_code"):
+        body["error_code"] = form["error_code"]
+    try:
+        item = check_submission(doctor().kb, body, door="page")
+    except FeedbackError as exc:
+        raise ApiError(400, exc.code, exc.message, exc.field) from None
+    new = bool(item.text) and _stored(lambda: store().add_submission(item, client=client_id("page")))
+    message = ("Thank you: this is what was kept, secrets masked and ids folded: " + item.text[:500] if new
+               else "You had already sent this text; it is counted once." if item.text else "Nothing was left to keep after masking.")
+    return render_template_string(THANKS, kb=doctor().kb, message=message, back="/"), (201 if new else 200)
