@@ -7,3 +7,17 @@ def test_markdown_is_rendered_once_and_sanitised(kb_copy, edit_kb_file):
                  "summary: |\n  <script>alert(1)</script> [x](javascript:alert(1))\n")
     cause = kbmod.load(kb_copy).causes["clock-skew"]
     assert "<script" not in cause.summary_html and "javascript:" not in cause.summary_html
+
+
+def test_the_shared_parser_renders_every_kb_text_as_a_new_parser_would(kb):
+    import markdown
+    import nh3
+
+    from authdoctor.knowledge.markdown import _ALLOWED_TAGS, render_markdown
+    texts = [e.summary for e in kb.errors.values()] + [c.summary for c in kb.causes.values()]
+    texts += [f.detail for c in kb.causes.values() for f in c.fixes]
+    texts += ["```\ncode\n```", "* a\n* b\n\n1. c", "", "[x](https://example.com) *em* `code`", "```\nunclosed"]
+    for text in texts + texts[::-1]:  # in both orders: nothing one text leaves behind changes the next
+        fresh = nh3.clean(markdown.markdown(text or "", extensions=["fenced_code"]), tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
+                          url_schemes={"https"}, link_rel="noopener noreferrer nofollow")
+        assert render_markdown(text) == fresh

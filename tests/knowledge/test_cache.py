@@ -1,0 +1,57 @@
+"""The validated KB kept between starts: used while nothing changed, never once something did."""
+import pytest
+
+from authdoctor.knowledge import cache, loader
+
+
+@pytest.fixture()
+def cache_dir(tmp_path, monkeypatch):
+    where = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(where))
+    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
+    return where
+
+
+def test_a_second_load_comes_from_the_cache_and_equals_a_fresh_build(kb_copy, cache_dir):
+    first = cache.load(kb_copy)
+    kept = list(cache_dir.glob("kb-*.pickle"))
+    assert len(kept) == 1
+    again = cache.load(kb_copy)
+    assert again is not first and again == first == loader.load(kb_copy)
+    assert list(cache_dir.glob("kb-*.pickle")) == kept
+
+
+def test_a_changed_kb_file_is_read_again_not_served_stale(kb_copy, cache_dir, edit_kb_file):
+    cache.load(kb_copy)
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "title: ", "title: Changed just now - ")
+    changed = cache.load(kb_copy)
+    assert changed.causes["clock-skew"].title.startswith("Changed just now - ")
+    assert changed == loader.load(kb_copy)
+    assert len(list(cache_dir.glob("kb-*.pickle"))) == 2
+
+
+def test_a_new_file_in_the_kb_folder_changes_the_key(kb_copy, cache_dir):
+    before = cache.key(kb_copy.resolve())
+    (kb_copy / "NOTES.md").write_text("anything\n")
+    assert cache.key(kb_copy.resolve()) != before
+
+
+def test_a_damaged_cache_file_is_ignored_and_the_kb_built(kb_copy, cache_dir):
+    cache.load(kb_copy)
+    (kept,) = cache_dir.glob("kb-*.pickle")
+    kept.write_bytes(b"not a pickle")
+    assert cache.load(kb_copy) == loader.load(kb_copy)
+
+
+def test_a_broken_kb_is_refused_with_the_cache_on_as_without_it(kb_copy, cache_dir, edit_kb_file):
+    from authdoctor.knowledge import KBError
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "title: ", "title: [unclosed ")
+    with pytest.raises(KBError):
+        cache.load(kb_copy)
+    assert not list(cache_dir.glob("kb-*.pickle"))
+
+
+def test_the_cache_can_be_turned_off(kb_copy, cache_dir, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, "0")
+    cache.load(kb_copy)
+    assert not cache_dir.exists()
