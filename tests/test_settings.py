@@ -81,3 +81,9 @@ def test_gunicorn_refuses_to_start_on_a_bad_setting_with_one_line_naming_it():
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert r.stderr.strip() == "authdoctor: AUTHDOCTOR_WORKERS='many': must be a whole number"
+
+
+def test_serve_refuses_to_start_on_a_bad_setting_with_one_line_naming_it(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "AUTHDOCTOR_WORKERS": "many", "PYTHONPATH": str(ROOT / "src")}
+    r = subprocess.run([sys.executable, "-m", "authdoctor", "serve"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.strip() == "error: AUTHDOCTOR_WORKERS='many': must be a whole number"

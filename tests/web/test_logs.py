@@ -73,5 +73,7 @@ def test_every_line_gunicorn_and_the_app_write_is_json_with_a_request_id_also_af
     assert any(e["level"] == "ERROR" and "Traceback" in e.get("exc_info", "") for e in boom)
     assert any(e.get("status") == 500 for e in boom) and by_id["rid-after-1"][0]["status"] == 200
     assert any("Booting worker" in e["message"] for e in entries), "gunicorn's own lines are JSON too"
+    # two workers and no Redis: the start says that limits and Slack pastes are per worker
+    assert any(e["level"] == "WARNING" and "no AUTHDOCTOR_REDIS_URL" in e["message"] for e in entries)
     text = server.log_text()
     assert SECRET_KEY not in text and "security token included" not in text

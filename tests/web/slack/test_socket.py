@@ -1,5 +1,9 @@
 """Socket Mode: Slack's requests over the websocket run through the HTTP door's own views, no signing secret."""
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -77,3 +81,10 @@ def test_a_socket_request_header_cannot_pass_for_one_over_http(slack, error_bloc
     # the marker lives in the WSGI environ, where no header can put it
     resp = slack.post("/slack/commands", slack.command_body(error_block), headers={"Authdoctor-Slack-Socket-Mode": "true"})
     assert resp.status_code == 401
+
+
+def test_the_socket_command_without_an_app_token_says_which_variable_to_set(tmp_path):
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHDOCTOR_")} | {"PYTHONPATH": str(root / "src")}
+    r = subprocess.run([sys.executable, "-m", "authdoctor", "slack-socket"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and "AUTHDOCTOR_SLACK_APP_TOKEN" in r.stderr
