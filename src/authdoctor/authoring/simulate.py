@@ -100,7 +100,8 @@ def walk_steps(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> tuple[
         q = answer.question
         if not q:
             break
-        if q.hint in have:
+        # a question that comes back (signs does) after the case's answer was given has nothing more to take
+        if q.hint in have and hints.get(q.hint) != have[q.hint]:
             hints[q.hint] = have[q.hint]
             steps.append((q.hint, have[q.hint]))
         else:
