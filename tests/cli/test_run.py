@@ -83,6 +83,11 @@ def test_a_failure_that_is_no_credential_error_gets_one_line_and_no_diagnosis(wo
     assert r.returncode == 1 and "shows no credential error the knowledge base knows" in err and "Fix:" not in err
 
 
+def test_a_knowledge_base_that_does_not_load_still_keeps_the_exit_code(world, tmp_path):
+    r = authdoctor("--kb", str(tmp_path / "no-kb"), "run", "--", "terraform", "plan", env=world["env"], cwd=world["dir"])
+    assert r.returncode == 1 and "no diagnosis" in r.stderr.decode() and r.stdout == b"Initializing the backend...\n"
+
+
 def test_a_command_that_is_not_there_exits_127(world):
     r = authdoctor("run", "--", "no-such-command-here", env=world["env"], cwd=world["dir"])
     assert r.returncode == 127 and "command not found" in r.stderr.decode()

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Mapping
 from typing import IO, Any, BinaryIO
 
+from .. import knowledge
 from ..diagnose import Doctor
 from ..diagnosis import Diagnosis
 from ..hints import HintError
@@ -202,11 +203,15 @@ def cmd_run(args: Any) -> int:
     if not argv:
         print("error: give the command to run after --: authdoctor run -- terraform plan", file=sys.stderr)
         return 2
-    doctor = load_doctor(args)
     tail = Tail()
     code = run_command(argv, tail)
     if code == 0:
-        return 0
+        return 0  # a success costs no KB load and no inspection
+    try:
+        doctor = Doctor(knowledge.load(args.kb))
+    except knowledge.KBError as exc:
+        print(f"authdoctor: the knowledge base does not load ({len(exc.problems)} problem(s)); no diagnosis", file=sys.stderr)
+        return code
     directory = args.dir or _chdir(argv) or "."
     try:
         found = diagnose_tail(doctor, tail.text(), args, directory, dict(args.hint or []))

@@ -11,10 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from hcl2.utils import SerializationOptions
-
-_OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=True)
 _VAR = re.compile(r"\$\{\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}")
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")
 # a .tf file larger than this is not read (a generated file, not where credentials are configured)
@@ -123,7 +119,10 @@ def _parse(path: Path, problems: list[str]) -> dict[str, Any] | None:
             problems.append(f"{path.name}: larger than 2 MiB, not read")
             return None
         text = path.read_text(encoding="utf-8", errors="replace")
-        data: dict[str, Any] = hcl2.loads(text, serialization_options=_OPTIONS)
+        # imported here: python-hcl2 and its grammar take a few hundred ms to load, which only a directory with .tf files pays
+        import hcl2
+        from hcl2.utils import SerializationOptions
+        data: dict[str, Any] = hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False, explicit_blocks=True))
         return data
     except OSError as exc:
         problems.append(f"{path.name}: cannot be read ({exc.strerror})")
