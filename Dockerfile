@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     AUTHDOCTOR_BIND=0.0.0.0:8000 \
-    AUTHDOCTOR_METRICS_DIR=/tmp/authdoctor-metrics
+    AUTHDOCTOR_METRICS_DIR=/tmp/authdoctor-metrics \
+    AUTHDOCTOR_CACHE_DIR=/tmp/authdoctor-cache
 
 # The package from this checkout, with the Redis and PostgreSQL extras, at the
 # pinned versions of requirements.txt; the source is removed once installed.

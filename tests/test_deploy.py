@@ -115,6 +115,7 @@ def test_the_dockerfiles_install_and_start_commands_answer_healthz_from_a_clean_
         port = s.getsockname()[1]
     # the image listens on 0.0.0.0:8000; here, loopback and a free port
     env.update(AUTHDOCTOR_BIND=f"127.0.0.1:{port}", AUTHDOCTOR_WORKERS="2", AUTHDOCTOR_METRICS_DIR=str(tmp_path / "metrics"),
+               AUTHDOCTOR_CACHE_DIR=str(tmp_path / "cache"),
                PATH=f"{venv}/bin:{env.get('PATH', '')}")
     cmd = json.loads(_instructions("CMD")[0])
     log = tmp_path / "serve.log"

@@ -87,3 +87,11 @@ def test_serve_refuses_to_start_on_a_bad_setting_with_one_line_naming_it(tmp_pat
     env = {"PATH": "/usr/bin:/bin", "AUTHDOCTOR_WORKERS": "many", "PYTHONPATH": str(ROOT / "src")}
     r = subprocess.run([sys.executable, "-m", "authdoctor", "serve"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stderr.strip() == "error: AUTHDOCTOR_WORKERS='many': must be a whole number"
+
+
+def test_every_authdoctor_variable_the_code_reads_is_a_setting():
+    import re
+    named = set()
+    for path in (ROOT / "src" / "authdoctor").rglob("*.py"):
+        named |= set(re.findall(r"[\"'](AUTHDOCTOR_[A-Z_]+)[\"']", path.read_text(encoding="utf-8")))
+    assert named - set(settings.BY_NAME) == set()

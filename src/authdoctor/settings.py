@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUTHDOCTOR_KB", None, "another knowledge base folder", default_text="the bundled KB"),
     Setting("AUTHDOCTOR_KB_OVERLAY", None, "a folder of extra `errors/`, `causes/`, `reports/` files (and `cause-ids.yaml`) "
             "merged over the knowledge base; a file of the same name replaces the bundled one"),
+    Setting("AUTHDOCTOR_KB_CACHE", "1", "`0` builds the knowledge base from its files at every start instead of reusing the checked copy"),
+    Setting("AUTHDOCTOR_CACHE_DIR", None, "folder of that copy", default_text="`$XDG_CACHE_HOME/authdoctor`, else `~/.cache/authdoctor`"),
     Setting("AUTHDOCTOR_DOORS", "page,api,slack", "which doors are served, comma-separated (`/healthz`, `/readyz`, `/metrics` always are)"),
     Setting("AUTHDOCTOR_REDIS_URL", None, "`redis://host:6379/0`: rate-limit counts and Slack's long pastes shared by every worker "
             "and instance; unset, each worker keeps its own in memory", old=("RATELIMIT_STORAGE_URI",), default_text="unset: memory"),
@@ -75,6 +77,8 @@ BY_NAME = {s.name: s for s in SETTINGS}
 class Settings:
     kb: str | None = None
     kb_overlay: str | None = None
+    kb_cache: bool = True
+    cache_dir: str | None = None
     doors: frozenset[str] = frozenset(DOORS)
     redis_url: str | None = None
     database_url: str | None = None
@@ -201,6 +205,8 @@ def _secret(prefix: str) -> Callable[[str, str], str | None]:
 _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "AUTHDOCTOR_KB": ("kb", _folder),
     "AUTHDOCTOR_KB_OVERLAY": ("kb_overlay", _folder),
+    "AUTHDOCTOR_KB_CACHE": ("kb_cache", _flag),
+    "AUTHDOCTOR_CACHE_DIR": ("cache_dir", _text),
     "AUTHDOCTOR_DOORS": ("doors", _doors),
     "AUTHDOCTOR_REDIS_URL": ("redis_url", _url("redis", "rediss", "unix")),
     "AUTHDOCTOR_DATABASE_URL": ("database_url", _url("postgresql", "postgres")),
