@@ -3,11 +3,13 @@
 Every home folder, Terraform folder and environment here is written by the test itself.
 """
 import hashlib
+import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 from authdoctor.cli.doctor import as_json, checked_hints, report
 from authdoctor.hints import check_hints
 from authdoctor.inspect import inspect_machine
+from authdoctor.inspect import where as where_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -278,6 +281,43 @@ def test_a_container_is_read_from_dockerenv_or_cgroup(tmp_path, files, docker):
     assert inspect(tmp_path, root=root).hints["in_docker"] is docker
 
 
+class _Imds(http.server.BaseHTTPRequestHandler):
+    """The instance metadata service's IMDSv2 answers, on a local port."""
+    paths: list = []
+
+    def do_PUT(self):  # noqa: N802 - the standard library's name
+        self.paths.append(("PUT", self.path))
+        self._answer(b"token-abc" if self.path == "/latest/api/token" else None)
+
+    def do_GET(self):  # noqa: N802
+        self.paths.append(("GET", self.path))
+        ok = self.path == "/latest/meta-data/iam/security-credentials/" and self.headers.get("X-aws-ec2-metadata-token") == "token-abc"
+        self._answer(b"web-role" if ok else None)
+
+    def _answer(self, body):
+        self.send_response(200 if body else 404)
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_probe_imds_asks_the_metadata_service_for_the_role_name_only(tmp_path, monkeypatch):
+    _Imds.paths = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Imds)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setattr(where_mod, "IMDS", f"http://127.0.0.1:{server.server_port}")
+        (tmp_path / "root").mkdir()
+        assert where_mod.where({}, tmp_path / "root", imds=False).on_ec2 is None and _Imds.paths == []
+        place = where_mod.where({}, tmp_path / "root", imds=True)
+    finally:
+        server.shutdown()
+    assert place.on_ec2 is True and place.instance_role == "web-role"
+    assert _Imds.paths == [("PUT", "/latest/api/token"), ("GET", "/latest/meta-data/iam/security-credentials/")]
+
+
 @pytest.mark.parametrize(("vendor", "env", "on_ec2"), [
     ("Amazon EC2\n", {}, True), ("QEMU\n", {}, False), (None, {}, None),
     (None, {"ECS_CONTAINER_METADATA_URI_V4": "http://169.254.170.2/v4/x"}, True), (None, {"CODEBUILD_BUILD_ID": "b:1"}, True)])
@@ -345,6 +385,14 @@ def test_keys_from_a_variable_are_not_called_hard_coded(tmp_path):
     ('terraform {\n  backend "gcs" {\n    bucket = "b"\n  }\n}\n', "other"), (tf("", ""), "s3")])
 def test_the_backend_hint_is_read_from_the_terraform_block(tmp_path, text, backend):
     assert inspect(tmp_path, text).hints["backend"] == backend
+
+
+def test_a_cloud_backend_without_a_platform_token_says_so(tmp_path):
+    i = inspect(tmp_path, 'terraform {\n  cloud {\n    organization = "o"\n  }\n}\n')
+    assert any("remote execution mode" in f for f in texts(i)) and any("no Terraform Cloud/HCP token here" in f for f in texts(i))
+    j = inspect(tmp_path, 'terraform {\n  cloud {\n    organization = "o"\n  }\n}\n', {"TF_TOKEN_app_terraform_io": "x" * 70})
+    assert not any("no Terraform Cloud/HCP token here" in f for f in texts(j))
+    assert any("platform token: TF_TOKEN_app_terraform_io" in line for _, ls in j.sections for line in ls)
 
 
 def test_the_provider_version_is_read_from_the_lock_file(tmp_path):

@@ -220,6 +220,8 @@ def _terraform(tf: Terraform, env: Mapping[str, str], files: AwsFiles, st: _Stat
                     "(and are a secret in the code: rotate them)", "provider-credentials-override")
         if block.endpoints:
             st.find(f"{block.kind} in {block.file} overrides endpoints ({', '.join(block.endpoints)}): its requests go there, not to AWS")
+    if tf.backend in ("cloud", "remote"):
+        _platform(env, st)
     if b is not None and tf.backend == "s3":
         mine, theirs = _identity(b, env), _identity(provider, env)
         if mine != theirs:
@@ -235,6 +237,20 @@ def _terraform(tf: Terraform, env: Mapping[str, str], files: AwsFiles, st: _Stat
                     "run terraform init -reconfigure", "backend-changed-without-init")
     for block in [x for x in (b if tf.backend == "s3" else None, provider) if x is not None]:
         _check_profile(block, env, files, st)
+
+
+def _platform(env: Mapping[str, str], st: _State) -> None:
+    """Terraform Cloud/HCP or Enterprise keeps the state, and may run the plan on its own workers."""
+    st.find("the state is on Terraform Cloud/HCP or Enterprise: in remote execution mode the plan runs on its workers, "
+            "which see the workspace's variables, not this machine's AWS credentials")
+    home = Path(env.get("HOME") or Path.home())
+    tokens = sorted(n for n in env if n.startswith("TF_TOKEN_") or n in ("TFE_TOKEN", "ATLAS_TOKEN"))
+    rc = Path(env["TF_CLI_CONFIG_FILE"]) if env.get("TF_CLI_CONFIG_FILE") else home / ".terraformrc"
+    files = [p for p in (home / ".terraform.d" / "credentials.tfrc.json", rc) if p.is_file()]
+    st.line("Terraform", "platform token: " + (", ".join(tokens + [str(p) for p in files]) or "none found"))
+    if not tokens and not files:
+        st.find("no Terraform Cloud/HCP token here: no TF_TOKEN_<host> variable, no credentials.tfrc.json, no .terraformrc "
+                "(terraform login writes one)")
 
 
 def _attr(block: Block, key: str) -> str | None:
