@@ -48,3 +48,19 @@ def test_eval_writes_its_baseline_where_it_is_told(tmp_path, capsys):
     target = tmp_path / "elsewhere.json"
     assert main(["eval", str(cases), "--write-baseline", "--baseline", str(target)]) == 0
     assert set(json.loads(target.read_text())) == {"one"}
+
+
+def test_every_thread_is_scored_with_priors_counted_without_its_own_fold(kb, monkeypatch):
+    from authdoctor.authoring import counts, evaluate
+    orig, held_out = counts.count_priors, []
+
+    def spy(kb_, reports, *, leave_out=frozenset()):
+        held_out.append(leave_out)
+        return orig(kb_, reports, leave_out=leave_out)
+    monkeypatch.setattr(counts, "count_priors", spy)
+    fit, held = evaluate.cross_validate(kb, use_hints=False)
+    cases = evaluate.thread_cases(kb)
+    assert len(fit) == len(held) == len(cases) > 0
+    folds = [f for f in held_out if f]
+    assert len(folds) == evaluate.FOLDS
+    assert sorted(u for f in folds for u in f) == sorted({u for u, _ in cases})  # each thread left out once

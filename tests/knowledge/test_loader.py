@@ -14,9 +14,9 @@ def test_the_real_kb_loads_clean(kb):
 
 
 def test_unknown_cause_in_priors_names_the_field(kb_copy, kb_problems, edit_kb_file):
-    edit_kb_file(kb_copy / "errors" / "InvalidClientTokenId.yaml", "  stale-env-vars: 0.16", "  stale-env-varz: 0.16")
+    edit_kb_file(kb_copy / "errors" / "AccessDeniedGetCallerIdentity.yaml", "  account-suspended: 0.15", "  account-suspendez: 0.15")
     p = [x for x in kb_problems(kb_copy) if x.code == "KB019"][0]
-    assert "priors.stale-env-varz" in p.message and "cause-ids.yaml" in p.message
+    assert "priors.account-suspendez" in p.message and "cause-ids.yaml" in p.message
 
 
 def test_a_number_without_its_source_comment_is_refused(kb_copy, kb_problems):
@@ -122,18 +122,18 @@ def test_the_fallback_error_needs_cues(kb_copy, kb_problems):
     assert any(p.code == "KB004" and "cues" in p.message for p in problems)
 
 
+CLI_WORKS_FALSE = ('    "false": "the credentials fail everywhere, so the keys or the session themselves are at fault, '
+                   'not the way Terraform reads them"\n')
+
+
 def test_a_hint_why_that_is_one_sentence_for_every_answer_is_refused(kb_copy, kb_problems, edit_kb_file):
-    edit_kb_file(kb_copy / "hints.yaml", '''  why:
-    "true": "the credentials themselves work, so what differs is how Terraform gets them"
-    "false": "the credentials fail everywhere, so the keys or the session themselves are at fault, not the way Terraform reads them"
-''', '''  why: "the credentials themselves work, so what differs is how Terraform gets them"
-''')
+    yes = '"the credentials themselves work, so what differs is how Terraform gets them"'
+    edit_kb_file(kb_copy / "hints.yaml", f'  why:\n    "true": {yes}\n' + CLI_WORKS_FALSE, f"  why: {yes}\n")
     assert any(p.code == "KB041" and "cli_works.why" in p.message for p in kb_problems(kb_copy))
 
 
 def test_a_hint_why_missing_an_answer_is_refused(kb_copy, kb_problems, edit_kb_file):
-    edit_kb_file(kb_copy / "hints.yaml", '''    "false": "the credentials fail everywhere, so the keys or the session themselves are at fault, not the way Terraform reads them"
-''', "")
+    edit_kb_file(kb_copy / "hints.yaml", CLI_WORKS_FALSE, "")
     assert any(p.code == "KB041" and "['false']" in p.message for p in kb_problems(kb_copy))
 
 

@@ -89,8 +89,40 @@ def summary_line(s: dict) -> str:
             "brier={brier:.3f} ece={ece:.3f} n={n} neg={neg}").format(**s)
 
 
+HOLDOUT = "holdout"
+
+
+def overview(kb) -> list[str]:
+    """Every figure that measures the product, held-back first: the holdout (never fitted), the
+    report threads with priors counted without their own fold, then the fitted corpus."""
+    doctor = Doctor(kb)
+    lines = ["set                                               hints  figures"]
+
+    def row(name: str, outcomes: list[Outcome], hints: bool) -> None:
+        pos = [o for o in outcomes if o.expected]
+        missed = sum(not o.recognized for o in pos)
+        lines.append(f"{name:<50}{'with ' if hints else 'text '}  {summary_line(score(outcomes))} not_recognised={missed}")
+    holdout = DEFAULT_CASES / HOLDOUT
+    if holdout.is_dir():
+        cases = load_cases(holdout)
+        for hints in (True, False):
+            row(f"holdout ({holdout}, never fitted)", [run_case(doctor, c, hints) for c in cases], hints)
+    for hints in (True, False):
+        fit, held = cross_validate(kb, use_hints=hints)
+        row(f"report threads, priors counted without ({FOLDS}-fold)", held, hints)
+        row("report threads, priors counted with them (fit)", fit, hints)
+    cases = load_cases(DEFAULT_CASES)
+    for hints in (True, False):
+        row(f"corpus ({DEFAULT_CASES}, fitted)", [run_case(doctor, c, hints) for c in cases], hints)
+    return lines
+
+
 def main(args) -> int:
     from .. import knowledge
+    if not args.cases and (DEFAULT_CASES / HOLDOUT).is_dir():
+        for line in overview(knowledge.load(getattr(args, "kb", None))):
+            print(line)
+        return 0
     where = Path(args.cases) if args.cases else DEFAULT_CASES
     if not where.exists():
         print(f"error: no case file or folder at {where}; run from a checkout's root or name one: "
@@ -124,3 +156,54 @@ def main(args) -> int:
         target.write_text(json.dumps(ranks, indent=1, sort_keys=True) + "\n")
         print(f"baseline written: {target}")
     return 0
+
+
+# --- the counted priors, cross-validated -----------------------------------------------------
+
+FOLDS = 5
+
+
+def fold_of(url: str, k: int = FOLDS) -> int:
+    """A thread's fold: fixed by its url, so every run splits the same way."""
+    import hashlib
+    return int(hashlib.sha256(url.encode()).hexdigest(), 16) % k
+
+
+def thread_cases(kb) -> list[tuple[str, dict]]:
+    """The report threads that quote their error, as cases: (url, case)."""
+    from .counts import UNKNOWN, load_reports
+    reports, _ = load_reports(kb)
+    out = []
+    for cid, rs in sorted(reports.items()):
+        for x in rs:
+            if x.error == UNKNOWN or not x.text.strip():
+                continue
+            hints = {k: (v == "true" if v in ("true", "false") else v) for k, v in x.facts.items() if v != UNKNOWN}
+            out.append((x.url, {"id": x.url, "error": x.text, "hints": hints, "expected": cid}))
+    return out
+
+
+def with_priors(kb, counted: dict):
+    """The KB with each counted error's priors replaced (the rest as loaded)."""
+    from dataclasses import replace
+    from types import MappingProxyType
+    errors = dict(kb.errors)
+    for eid, c in counted.items():
+        errors[eid] = replace(errors[eid], priors=MappingProxyType(dict(c.priors)))
+    return replace(kb, errors=MappingProxyType(errors))
+
+
+def cross_validate(kb, *, use_hints: bool = True, k: int = FOLDS) -> tuple[list[Outcome], list[Outcome]]:
+    """The report threads scored twice: with priors counted from every thread (the fit), and with
+    priors counted without the thread's own fold (k-fold: what a thread nobody counted gets)."""
+    from .counts import count_priors, load_reports
+    reports, _ = load_reports(kb)
+    cases = thread_cases(kb)
+    fitted = Doctor(with_priors(kb, count_priors(kb, reports)))
+    fit = [run_case(fitted, c, use_hints) for _, c in cases]
+    held = []
+    for f in range(k):
+        out = frozenset(u for u, _ in cases if fold_of(u, k) == f)
+        doctor = Doctor(with_priors(kb, count_priors(kb, reports, leave_out=out)))
+        held += [run_case(doctor, c, use_hints) for u, c in cases if u in out]
+    return fit, held

@@ -92,13 +92,13 @@ def walk_steps(doctor: Doctor, case: dict, max_steps: int = MAX_STEPS) -> tuple[
     unknown: list = []
     ranks, steps = [], []
     paste: str | Redaction = case["error"]
-    for _ in range(max_steps + 1):
+    for step in range(max_steps + 1):
         answer = doctor.diagnose(paste, hints=hints, unknown=unknown)
         paste = answer.paste
         ids = [c.id for c in answer.causes]
         ranks.append(next((i + 1 for i, x in enumerate(ids) if x in good), None))
         q = answer.question
-        if not q:
+        if not q or step == max_steps:  # a question asked at the last step has no rank after it
             break
         # a question that comes back (signs does) after the case's answer was given has nothing more to take
         if q.hint in have and hints.get(q.hint) != have[q.hint]:

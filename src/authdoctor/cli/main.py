@@ -105,19 +105,19 @@ def cmd_kb_codes(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_counts(args) -> int:
-    from ..authoring.counts import render_rows, write_rows
+    from ..authoring.counts import render_rows, write_priors, write_rows
     kb = knowledge.load(args.kb)
     if not args.write:
         sys.stdout.write(render_rows(kb))
         return 0
     try:
-        changed = write_rows(kb)
+        changed = write_rows(kb) + write_priors(kb)
     except ValueError as exc:
         print(exc)
         return 1
     for f in changed:
         print(f"updated {f}")
-    print(f"{len(changed)} cause file(s) updated; run 'kb check' to see the base rates agree")
+    print(f"{len(changed)} file(s) updated; run 'kb check' to see the base rates agree")
     return 0
 
 

@@ -533,7 +533,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
     if doc is None:
         return None
     d = doc.data
-    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "not_examples", "fallback", "cues"})
+    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "estimates", "not_examples", "fallback", "cues"})
     fallback = d.get("fallback", False) is True
     cues = _patterns(r, r.seq(d, ("cues",), required=fallback), ("cues",), probe) if "cues" in d or fallback else []
     if "cues" in d and not fallback:
@@ -556,6 +556,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         else:
             anchors.append(group)
     priors, sources = _priors(r, r.mapping(d, ("priors",)), ("priors",), cause_ids)
+    estimates, _ = _priors(r, r.mapping(d, ("estimates",), required=False), ("estimates",), cause_ids)
     if not priors:
         r.bad("KB021", ("priors",), "an error needs at least one cause")
     variants = []
@@ -596,6 +597,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         id=eid, title=r.text(d, ("title",)), http_status=status if isinstance(status, int) else None,
         summary=summary, summary_html=render_markdown(summary), anchors=tuple(anchors),
         variants=tuple(variants), priors=MappingProxyType(priors), prior_sources=MappingProxyType(sources),
+        estimates=MappingProxyType(estimates),
         not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)),
         fallback=fallback, cues=tuple(cues))
 

@@ -78,6 +78,9 @@ class ErrorCode:
     priors: Mapping[str, float]
     prior_sources: Mapping[str, str]
     not_examples: tuple[str, ...]
+    # the written estimates the counted priors are smoothed toward (authoring/counts.py); empty
+    # where no report thread names this error and the priors are the estimates themselves
+    estimates: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     # the answer when no known message matches but a cue shows a credential failure;
     # never matched by its shape (its variant only names the answer)
     fallback: bool = False
