@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # starts gunicorn and a few fresh interpreters: about half a minute
 
-ROWS = ["in-process `diagnose`, p50 / p99", "unrecognised paste, p50", "(synthetic, 2x)", "(synthetic, 3x)",
+ROWS = ["in-process `diagnose`, first answer, p50 / p99", "unrecognised paste, p50", "a conversation's next step", "(synthetic, 2x)", "(synthetic, 3x)",
         "near-duplicate shapes", "64 KiB CI log", "1 MiB log", "`import app` + first answer", "HTTP `/api/v1/diagnose` vs `/healthz`"]
 
 

@@ -43,3 +43,15 @@ def test_a_conversations_next_step_reads_the_text_once_and_only_re_ranks(kb, ict
     info = doctor._read.cache_info()
     assert (info.misses, info.hits) == (1, 1)
     assert after.to_json() == Doctor(kb).diagnose(icti, hints={"key_prefix": "ASIA"}).to_json()
+
+
+def test_a_re_posted_paste_is_masked_once_and_no_unmasked_paste_is_kept(kb):
+    from authdoctor.diagnose import Doctor
+    doctor = Doctor(kb)
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+    paste = f"aws_secret_access_key = {secret}\nInvalidClientTokenId: The security token included in the request is invalid."
+    first = doctor.diagnose(paste)
+    again = doctor.diagnose(paste, hints={"runner": "local"})
+    assert again.paste is first.paste and secret not in first.paste.text
+    kept = [(k, v) for k, v in doctor._masked.items()]
+    assert kept and all(isinstance(k, bytes) and secret not in v.text for k, v in kept)

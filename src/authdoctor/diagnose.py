@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -23,6 +25,7 @@ from .match import Match, Matcher
 from .rank import Ranked, log_posterior, priors_for, rank
 from .redact import Redaction, redact
 
+_MASKED_KEPT = 64  # raw pastes whose masked form is kept (by digest): a few dozen conversations
 MAX_CAUSES = 8
 MIN_PROBABILITY = 0.01
 ROTATE_ADVICE = ("The pasted text contained {kinds}. It was masked before anything else saw it, "
@@ -40,11 +43,30 @@ class Doctor:
         # next step (the same paste, one more hint) only re-ranks. Keyed by the Redaction
         # itself (frozen, compared by value); a few dozen pastes of at most 64 KiB.
         self._read = functools.lru_cache(maxsize=64)(self._read_text)
+        # A conversation re-posts the same raw paste with one more hint: it is masked once,
+        # kept by the digest of the raw text, so that no unmasked paste is kept.
+        self._masked: OrderedDict[bytes, Redaction] = OrderedDict()
+        self._masked_lock = threading.Lock()
 
-    def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted]:
+    def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted, tuple[Closest, ...]]:
         best = self.matcher.match(red.text).best
         variant = best.variant if best else self.matcher.unfamiliar(red.text)
-        return best, variant, extract(self.kb, red, variant)
+        closest = tuple(Closest(code, s) for code, s in self.matcher.closest(red.text)) if variant is None else ()
+        return best, variant, extract(self.kb, red, variant), closest
+
+    def _redact(self, text: str) -> Redaction:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        with self._masked_lock:
+            red = self._masked.get(digest)
+            if red is not None:
+                self._masked.move_to_end(digest)
+                return red
+        red = redact(text)
+        with self._masked_lock:
+            self._masked[digest] = red
+            while len(self._masked) > _MASKED_KEPT:
+                self._masked.popitem(last=False)
+        return red
 
     def diagnose(self, text: str | Redaction, *, hints: Mapping[str, Any] | None = None,
                  unknown: Iterable[str] = ()) -> Diagnosis:
@@ -60,8 +82,8 @@ class Doctor:
         for key in skipped:
             if key not in kb.hints:
                 raise HintError(key, f"unknown hint '{key}'; known hints: {', '.join(kb.hints)}")
-        red = text if isinstance(text, Redaction) else redact(text)
-        best, variant, found = self._read(red)
+        red = text if isinstance(text, Redaction) else self._redact(text)
+        best, variant, found, closest = self._read(red)
 
         values, sources = {}, {}
         for key, value in found.hints.items():
@@ -77,7 +99,6 @@ class Doctor:
             rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None, closest=(),
             kb_version=kb.version, answer_id=self._answer_id(red.text, values, skipped), paste=red)
         if variant is None:
-            closest = tuple(Closest(code, s) for code, s in self.matcher.closest(red.text))
             return replace(unrecognized, closest=closest)
         error = kb.errors[variant.error_id]
         priors, _ = priors_for(error, variant)

@@ -213,3 +213,24 @@ def test_an_unknown_hint_name_is_quoted_only_when_it_looks_like_one(client, icti
     assert e["field"] == "hints" and "(a name that is not a hint)" in e["message"] and "Colour-2" not in e["message"]
     e = err(post(client, {"error": icti, "unknown": ["colour"]}))
     assert e["code"] == "unknown_hint" and e["field"] == "unknown" and "'colour'" in e["message"]
+
+
+def test_the_compact_answer_keeps_every_fixed_field_and_drops_only_the_html(client):
+    body = {"error": "InvalidClientTokenId: The security token included in the request is invalid.", "hints": {"runner": "local"}}
+    full = client.post("/api/v1/diagnose", json=body)
+    small = client.post("/api/v1/diagnose?detail=compact", json=body)
+    assert full.status_code == small.status_code == 200
+    f, s = full.get_json(), small.get_json()
+    for field in ("recognized", "error_code", "stage", "question", "redacted", "answer_id", "kb_version"):
+        assert s[field] == f[field]
+    assert [c["id"] for c in s["causes"]] == [c["id"] for c in f["causes"]]
+    assert [c["probability"] for c in s["causes"]] == [c["probability"] for c in f["causes"]]
+    for sc, fc in zip(s["causes"], f["causes"]):
+        assert "summary_html" not in sc and [x["title"] for x in sc["fix"]] == [x["title"] for x in fc["fix"]]
+        assert all("detail_html" not in x and "commands" in x for x in sc["fix"])
+    assert "summary_html" not in s and len(small.data) < 0.8 * len(full.data)
+
+
+def test_an_unknown_detail_level_is_refused_naming_the_choices(client):
+    r = client.post("/api/v1/diagnose?detail=everything", json={"error": "AccessDenied"})
+    assert r.status_code == 400 and "'compact'" in r.get_json()["error"]["message"]

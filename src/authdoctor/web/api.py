@@ -124,10 +124,25 @@ def run_diagnosis(body: dict) -> Diagnosis:
     return answer
 
 
+def compact(answer: dict) -> dict:
+    """The answer without its HTML renderings (`summary_html`, each fix's `detail_html`), which
+    repeat the text fields beside them: about half the bytes. Every field API.md marks fixed stays."""
+    out = {k: v for k, v in answer.items() if k != "summary_html"}
+    out["causes"] = [{**{k: v for k, v in c.items() if k != "summary_html"},
+                      "fix": [{k: v for k, v in f.items() if k != "detail_html"} for f in c.get("fix", [])]}
+                     for c in answer.get("causes", [])]
+    return out
+
+
 @bp.post("/api/v1/diagnose")
 def diagnose():
-    """Diagnose a pasted Terraform/AWS credential error."""
-    return jsonify(run_diagnosis(parse_json_body()).to_json())
+    """Diagnose a pasted Terraform/AWS credential error. `?detail=compact` leaves out the
+    HTML renderings of the summaries and fixes (the text of each is in the answer)."""
+    detail = request.args.get("detail", "full")
+    if detail not in ("full", "compact"):
+        raise ApiError(400, "invalid_field", "'detail' is 'full' (the default) or 'compact'", "detail")
+    answer = run_diagnosis(parse_json_body()).to_json()
+    return jsonify(compact(answer) if detail == "compact" else answer)
 
 
 @bp.get("/api/v1/openapi.json")
