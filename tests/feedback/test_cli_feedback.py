@@ -91,3 +91,10 @@ def test_send_says_what_the_server_refused(server, capsys):
     _, url = server
     assert main(["feedback", "0123456789abcdef", "fixed", "no-such-cause", "--error", "ExpiredToken", "--send", url]) == 2
     assert "the server answered 400" in capsys.readouterr().err
+
+
+def test_report_can_add_the_calibration_on_the_projects_own_cases(env, kb_dir, capsys):
+    cases = kb_dir.parent / "tests" / "cases" / "stale-env-vars.yaml"
+    assert main(["report", "--cases", str(cases)]) == 0
+    out = capsys.readouterr().out
+    assert "The same on the project's own labelled cases" in out and str(cases) in out and "Brier score" in out

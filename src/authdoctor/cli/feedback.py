@@ -36,6 +36,8 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("--strength", type=float, default=None, help="how many answers of feedback the KB's own prior counts as (default 20)")
     r.add_argument("--patch", default=None, metavar="FILE", help="write the proposed priors as a patch to FILE (git apply / patch -p1)")
     r.add_argument("--top", type=int, default=10, help="how many unrecognised texts to list")
+    r.add_argument("--cases", nargs="?", const="", default=None, metavar="DIR",
+                   help="also the calibration on labelled cases (default with no DIR: ./tests/cases)")
     r.set_defaults(func=cmd_report)
 
 
@@ -120,9 +122,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if strength <= 0:
         print("error: --strength must be more than 0", file=sys.stderr)
         return 2
+    cases = _cases_calibration(kb, args.cases) if args.cases is not None else None
     store = _store()
     try:
-        report = build(kb, store.feedback_rows(), store.top_submissions(args.top), strength=strength)
+        report = build(kb, store.feedback_rows(), store.top_submissions(args.top), strength=strength, cases=cases)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -135,3 +138,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif patch:
         print("\n" + patch, end="")
     return 0
+
+
+def _cases_calibration(kb: knowledge.KB, where: str) -> tuple[str, Any]:
+    """The first cause's probability against the label, on the project's own cases (authdoctor eval's corpus)."""
+    from ..authoring.evaluate import DEFAULT_CASES, load_cases, run_case
+    from ..diagnose import Doctor
+    from ..feedback.report import reliability
+    doctor = Doctor(kb)
+    outcomes = [run_case(doctor, c) for c in load_cases(where or None) if c.get("expected")]
+    pairs = [(o.probability, int(o.rank == 1)) for o in outcomes if o.recognized and o.top]
+    return str(where or DEFAULT_CASES), reliability(pairs)

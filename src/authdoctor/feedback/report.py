@@ -65,6 +65,10 @@ class PriorChange:
     fixed: int
     named: int
     rejected: int
+    # the block the number is in: `priors`, or `estimates` where the priors are counted from report
+    # threads (authoring/counts.py): there feedback moves the written estimate, and the counted
+    # prior, smoothed toward it, follows when the patch is made
+    block: str = "priors"
 
     def note(self, today: date, strength: float) -> str:
         old = "absent" if self.old is None else f"{self.old:g}"
@@ -82,6 +86,8 @@ class Report:
     reports: int
     answers: int
     skipped: Mapping[str, int] = field(default_factory=dict)  # reports not counted, and why
+    # the same table on labelled pastes (the project's own cases), when asked for: (where, table)
+    cases: tuple[str, Calibration] | None = None
 
 
 def _groups(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
@@ -114,6 +120,18 @@ def tallies(rows: Sequence[Mapping[str, Any]]) -> tuple[Tally, ...]:
     return tuple(Tally(e, c, n["shown_first"], n["confirmed"], n["rejected"]) for (e, c), n in sorted(counts.items()))
 
 
+def reliability(pairs: Sequence[tuple[float, int]], bins: int = BINS) -> Calibration:
+    """A reliability table and Brier score of (stated probability, 1 if it was the cause else 0) pairs."""
+    out = []
+    for i in range(bins):
+        low, high = i / bins, (i + 1) / bins
+        inside = [(p, y) for p, y in pairs if low <= p < high or (i == bins - 1 and p == 1.0)]
+        if inside:
+            out.append(Bin(low, high, len(inside), sum(p for p, _ in inside) / len(inside), sum(y for _, y in inside) / len(inside)))
+    brier = sum((p - y) ** 2 for p, y in pairs) / len(pairs) if pairs else None
+    return Calibration(tuple(out), len(pairs), brier)
+
+
 def calibration(rows: Sequence[Mapping[str, Any]], bins: int = BINS) -> Calibration:
     """The first cause's stated probability against whether it was the cause, on the answers where the feedback says."""
     pairs: list[tuple[float, int]] = []
@@ -126,14 +144,7 @@ def calibration(rows: Sequence[Mapping[str, Any]], bins: int = BINS) -> Calibrat
             pairs.append((float(first["first_probability"]), int(said == first["first_cause"])))
         elif first["first_cause"] in rejected:
             pairs.append((float(first["first_probability"]), 0))
-    out = []
-    for i in range(bins):
-        low, high = i / bins, (i + 1) / bins
-        inside = [(p, y) for p, y in pairs if low <= p < high or (i == bins - 1 and p == 1.0)]
-        if inside:
-            out.append(Bin(low, high, len(inside), sum(p for p, _ in inside) / len(inside), sum(y for _, y in inside) / len(inside)))
-    brier = sum((p - y) ** 2 for p, y in pairs) / len(pairs) if pairs else None
-    return Calibration(tuple(out), len(pairs), brier)
+    return reliability(pairs, bins)
 
 
 def _rounded(w: float) -> float:
@@ -152,7 +163,9 @@ def prior_changes(kb: KB, rows: Sequence[Mapping[str, Any]], *, strength: float 
             per_error[group[0]["error_code"]].append(group)
     out = []
     for code, groups in sorted(per_error.items()):
-        weights = dict(kb.errors[code].priors)
+        error = kb.errors[code]
+        block = "estimates" if error.estimates else "priors"
+        weights = dict(error.estimates or error.priors)
         total = sum(weights.values())
         p = {c: w / total for c, w in weights.items()}
         n: dict[str, float] = defaultdict(float)
@@ -185,17 +198,18 @@ def prior_changes(kb: KB, rows: Sequence[Mapping[str, Any]], *, strength: float 
             old = weights.get(cause)
             # a change under 0.005, or under a tenth of a small prior, is rounding, not news
             if old is None or abs(new - old) >= min(0.005, old / 10) and round(new, 2) != round(old, 2) or (old < 0.01 and abs(new - old) >= old / 2):
-                out.append(PriorChange(code, cause, old, new, round(n[cause], 3), answers, fixed[cause], named[cause], rejected[cause]))
+                out.append(PriorChange(code, cause, old, new, round(n[cause], 3), answers, fixed[cause], named[cause], rejected[cause],
+                                       block))
     return tuple(out)
 
 
 def build(kb: KB, rows: Sequence[Mapping[str, Any]], submissions: Sequence[tuple[str, int, str | None]] = (),
-          *, strength: float = STRENGTH) -> Report:
+          *, strength: float = STRENGTH, cases: tuple[str, Calibration] | None = None) -> Report:
     known = [r for r in rows if r["error_code"] in kb.errors and r["cause"] in kb.causes]
     skipped = {"an error or cause this KB no longer has": len(rows) - len(known)} if len(known) < len(rows) else {}
     return Report(tallies=tallies(known), calibration=calibration(known), submissions=tuple(submissions),
                   changes=prior_changes(kb, known, strength=strength), strength=strength, reports=len(known),
-                  answers=len({r["answer_id"] for r in known}), skipped=skipped)
+                  answers=len({r["answer_id"] for r in known}), skipped=skipped, cases=cases)
 
 
 # --- the patch ------------------------------------------------------------------------
@@ -206,9 +220,10 @@ _OLD_NOTE = re.compile(r";?\s*feedback \d{4}-\d{2}-\d{2}: .*$")
 
 def _patched(text: str, changes: Sequence[PriorChange], today: date, strength: float) -> str:
     lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip("\r\n") == "priors:"), None)
+    block = changes[0].block
+    start = next((i for i, line in enumerate(lines) if line.rstrip("\r\n") == f"{block}:"), None)
     if start is None:
-        raise ValueError("no top-level 'priors:' mapping")
+        raise ValueError(f"no top-level '{block}:' mapping")
     by_cause = {c.cause: c for c in changes}
     end, indent = start + 1, "  "
     for i in range(start + 1, len(lines)):
@@ -235,24 +250,49 @@ def _patched(text: str, changes: Sequence[PriorChange], today: date, strength: f
 
 def prior_patch(kb: KB, changes: Sequence[PriorChange], *, today: date | None = None, strength: float = STRENGTH) -> str:
     """The proposed priors as a unified diff against the KB's error files, paths relative to the KB folder's
-    parent (a/kb/errors/X.yaml): `git apply` or `patch -p1` from there."""
+    parent (a/kb/errors/X.yaml): `git apply` or `patch -p1` from there. Where an error's priors are counted
+    from report threads, the patch changes its estimates and the counted priors as `kb counts --write`
+    recomputes them from the threads and the new estimates, so the patched KB passes kb check."""
+    import shutil
+    import tempfile
+
+    from .. import knowledge
     today = today or date.today()
     root = Path(kb.path)
-    out = []
     per_error: dict[str, list[PriorChange]] = defaultdict(list)
     for c in changes:
         per_error[c.error].append(c)
-    for code, items in sorted(per_error.items()):
-        path = root / "errors" / f"{code}.yaml"
-        old = path.read_text(encoding="utf-8")
-        new = _patched(old, items, today, strength)
-        rel = f"{root.name}/errors/{code}.yaml"
-        for line in difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"):
-            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    if not per_error:
+        return ""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / root.name
+        shutil.copytree(root, copy)
+        for code, items in per_error.items():
+            path = copy / "errors" / f"{code}.yaml"
+            path.write_text(_patched(path.read_text(encoding="utf-8"), items, today, strength), encoding="utf-8")
+        if any(c.block == "estimates" for c in changes):
+            from ..authoring.counts import write_priors
+            write_priors(knowledge.load(copy))
+        for code in sorted(per_error):
+            rel = f"{root.name}/errors/{code}.yaml"
+            old = (root / "errors" / f"{code}.yaml").read_text(encoding="utf-8")
+            new = (copy / "errors" / f"{code}.yaml").read_text(encoding="utf-8")
+            for line in difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"):
+                out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
 
 # --- the text ----------------------------------------------------------------------------
+
+def _table(cal: Calibration, empty: str) -> list[str]:
+    if not cal.bins:
+        return [empty]
+    out = ["  stated        answers  mean stated  observed"]
+    out += [f"  {b.low:.1f}-{b.high:.1f}  {b.n:>12}  {b.stated:>11.2f}  {b.observed:>8.2f}" for b in cal.bins]
+    out.append(f"  Brier score: {cal.brier:.3f} (0 is perfect; always saying 0.5 scores 0.25)")
+    return out
+
 
 def render(report: Report, *, top: int = 10) -> str:
     out = [f"Feedback: {report.reports} report(s) on {report.answers} answer(s)."]
@@ -266,15 +306,12 @@ def render(report: Report, *, top: int = 10) -> str:
             out.append(f"  {t.error + ' ' + t.cause:<{width}}  {t.shown_first:>11}  {t.confirmed:>9}  {t.rejected:>8}")
     else:
         out.append("  (no feedback yet)")
-    cal = report.calibration
-    out += ["", f"Calibration of the first cause's probability ({cal.n} answer(s) where the feedback says whether it was the cause):"]
-    if cal.bins:
-        out.append("  stated        answers  mean stated  observed")
-        for b in cal.bins:
-            out.append(f"  {b.low:.1f}-{b.high:.1f}  {b.n:>12}  {b.stated:>11.2f}  {b.observed:>8.2f}")
-        out.append(f"  Brier score: {cal.brier:.3f} (0 is perfect; always saying 0.5 scores 0.25)")
-    else:
-        out.append("  (no answer with feedback on its first cause yet)")
+    out += ["", f"Calibration of the first cause's probability ({report.calibration.n} answer(s) where the feedback says whether it was the cause):"]
+    out += _table(report.calibration, "  (no answer with feedback on its first cause yet)")
+    if report.cases is not None:
+        where, cal = report.cases
+        out += ["", f"The same on the project's own labelled cases ({cal.n} in {where}; right = the labelled cause came first):"]
+        out += _table(cal, "  (no labelled case)")
     out += ["", f"Unrecognised texts most often sent (top {top}):"]
     if report.submissions:
         for text, n, code in report.submissions[:top]:
@@ -287,8 +324,9 @@ def render(report: Report, *, top: int = 10) -> str:
                 "rescaled to the error's total; review, then apply the patch and run kb check):"]
     if report.changes:
         for c in report.changes:
-            old = "absent" if c.old is None else f"{c.old:.2f}"
-            out.append(f"  {c.error} {c.cause}: {old} -> {c.new:.2f}  ({c.count:.3g} of {c.answers} answers; "
+            old = "absent" if c.old is None else f"{c.old:g}"
+            what = " (its estimate; the counted prior follows)" if c.block == "estimates" else ""
+            out.append(f"  {c.error} {c.cause}{what}: {old} -> {c.new:g}  ({c.count:.3g} of {c.answers} answers; "
                        f"{c.fixed} fixed, {c.named} named, {c.rejected} not-this)")
     else:
         out.append("  (no change: no error has feedback that moves a prior by 0.01)")
