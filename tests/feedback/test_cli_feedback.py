@@ -98,3 +98,11 @@ def test_report_can_add_the_calibration_on_the_projects_own_cases(env, kb_dir, c
     assert main(["report", "--cases", str(cases)]) == 0
     out = capsys.readouterr().out
     assert "The same on the project's own labelled cases" in out and str(cases) in out and "Brier score" in out
+
+
+def test_a_bad_database_url_is_one_line_naming_the_variable(monkeypatch, capsys):
+    monkeypatch.setenv("AUTHDOCTOR_DATABASE_URL", "mysql://u:secretpw@db/x")
+    assert main(["feedback", "0123456789abcdef", "fixed", "stale-env-vars", "--error", "ExpiredToken"]) == 2
+    err = capsys.readouterr().err
+    assert "AUTHDOCTOR_DATABASE_URL" in err and "secretpw" not in err
+    assert main(["report"]) == 2

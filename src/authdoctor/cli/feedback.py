@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import knowledge
 from ..feedback import OUTCOMES, FeedbackError, Store, StoreError, causes_of, check_feedback
+from ..settings import SettingsError
 
 
 def add_parsers(sub: Any) -> None:
@@ -43,7 +44,7 @@ def add_parsers(sub: Any) -> None:
 
 def _store() -> Store:
     from ..settings import load
-    env = load()
+    env = load()  # SettingsError names a bad AUTHDOCTOR_DATABASE_URL
     return Store(database_url=env.database_url, data_dir=env.data_dir)
 
 
@@ -91,6 +92,9 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"{'stored' if new else 'already stored'}: {item.outcome} for {item.cause} ({item.error_code}, answer {item.answer_id})")
     return 0
 
@@ -123,12 +127,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         print("error: --strength must be more than 0", file=sys.stderr)
         return 2
     cases = _cases_calibration(kb, args.cases) if args.cases is not None else None
-    store = _store()
     try:
+        store = _store()
         report = build(kb, store.feedback_rows(), store.top_submissions(args.top), strength=strength, cases=cases)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     sys.stdout.write(render(report, top=args.top))
     patch = prior_patch(kb, report.changes, strength=strength)
     if args.patch:
