@@ -92,8 +92,16 @@ def test_a_store_that_is_down_costs_the_feedback_never_the_answer(kb_dir):
 
 
 def test_diagnosing_writes_nothing_to_the_store(app, answer, store_url):
-    # the answer path never opens the store: after a diagnosis there is not even a schema
-    assert Store(store_url).revision() is None
+    # the answer path never writes to the store: a SQLite store is migrated at start, PostgreSQL not even that
+    s = Store(store_url)
+    assert s.revision() == ("0001" if s.dialect == "sqlite" else None)
+    assert s.feedback_rows() == [] and s.submission_rows() == []
+
+
+def test_a_sqlite_store_is_created_and_migrated_when_the_app_starts(kb_dir, tmp_path):
+    from authdoctor.web import create_app
+    create_app(str(kb_dir), test_config={"TESTING": True, "DATA_DIR": str(tmp_path / "new" / "data")})
+    assert Store(data_dir=tmp_path / "new" / "data").revision() == "0001"
 
 
 def test_a_submission_is_kept_masked_and_normalised_only_with_consent(app):

@@ -1,9 +1,10 @@
 """The feedback store: SQLite or PostgreSQL through SQLAlchemy Core, its schema kept by Alembic.
 
-Opening a Store connects to nothing: the first write (or `upgrade()`) creates the
-data folder, migrates the database to the newest revision under a lock (so
-workers starting together do not race) and then writes. The doors that answer
-never touch it; a database that is down costs the feedback, never an answer.
+Opening a Store connects to nothing: `ready()` (the app calls it at start for
+SQLite; otherwise the first write does) creates the data folder and migrates the
+database to the newest revision under a lock, so workers starting together do
+not race. The doors that answer never touch it; a database that is down costs
+the feedback, never an answer.
 """
 from __future__ import annotations
 
@@ -225,6 +226,7 @@ class Store:
             conn.execute(sa.text("SELECT 1"))
 
     def close(self) -> None:
+        """Drop the connections; the next use opens new ones (the schema stays known to be migrated)."""
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

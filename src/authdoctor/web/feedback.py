@@ -28,9 +28,14 @@ page_bp = Blueprint("feedback_page", __name__)
 
 
 def init_app(app: Flask, env: Settings) -> None:
-    """The store (connected to nothing until the first feedback arrives) and the two blueprints."""
-    app.extensions["authdoctor.feedback"] = Store(database_url=app.config.get("DATABASE_URL") or env.database_url,
-                                                  data_dir=app.config.get("DATA_DIR") or env.data_dir)
+    """The store and the two blueprints. A SQLite store is created and migrated now (its data folder too):
+    a local file, quick, and a broken one stops the start with its reason. PostgreSQL is migrated on the
+    first feedback instead, under its lock: a database that is down must not stop the doors that answer."""
+    store = Store(database_url=app.config.get("DATABASE_URL") or env.database_url, data_dir=app.config.get("DATA_DIR") or env.data_dir)
+    if store.dialect == "sqlite":
+        store.ready()
+        store.close()  # no connection crosses gunicorn's fork; each worker opens its own
+    app.extensions["authdoctor.feedback"] = store
     app.register_blueprint(api_bp)
     app.register_blueprint(page_bp)
 
