@@ -59,14 +59,14 @@ def test_a_cell_few_reports_ran_in_keeps_its_written_weights(two_causes):
 
 
 def test_a_weight_that_differs_from_its_count_is_refused(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.48", "    local: 1.3")
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.49", "    local: 1.3")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [(p.code, p.file) for p in problems] == [("KB035", "kb/causes/clock-skew.yaml")]
-    assert "evidence.runner.local" in problems[0].message and "1.48" in problems[0].message
+    assert "evidence.runner.local" in problems[0].message and "1.49" in problems[0].message
 
 
 def test_a_counted_weight_must_name_its_count(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.48  # reports:", "    local: 1.48  # estimate, reports:")
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.49  # reports:", "    local: 1.49  # estimate, reports:")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [p.code for p in problems] == ["KB035"] and "names its count" in problems[0].message
 
@@ -155,10 +155,10 @@ def test_a_fact_outside_its_hint_is_refused(kb_copy):
 
 
 def test_writing_the_counts_puts_a_drifted_row_back(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.48", "    local: 1.3")
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.49", "    local: 1.3")
     assert write_rows(kbmod.load(kb_copy)) == ["kb/causes/clock-skew.yaml"]
     assert lint_counts(kbmod.load(kb_copy)) == []
-    assert "    local: 1.48  # reports: 12 of 13 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()
+    assert "    local: 1.49  # reports: 12 of 13 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()
 
 
 def test_a_new_thread_moves_its_cause_once_the_counts_are_written(kb_copy):
