@@ -1,4 +1,5 @@
 """What every test folder shares: the KB and its engine, the app, and the pastes used everywhere."""
+import atexit
 import os
 import shutil
 import tempfile
@@ -20,7 +21,9 @@ KB_DIR = ROOT / "kb"
 # 10,000 (a leak it finds becomes a regression test in tests/test_redact.py).
 settings.register_profile("ci", derandomize=True)
 # the feedback store of every app the tests make (and the fuzzed API's posts) lives in a folder of the run's own
-os.environ.setdefault("AUTHDOCTOR_DATA_DIR", tempfile.mkdtemp(prefix="authdoctor-test-data-"))
+_DATA_DIR = tempfile.mkdtemp(prefix="authdoctor-test-data-")
+os.environ.setdefault("AUTHDOCTOR_DATA_DIR", _DATA_DIR)
+atexit.register(shutil.rmtree, _DATA_DIR, True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
