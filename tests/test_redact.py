@@ -300,3 +300,25 @@ def test_a_secret_key_right_after_a_request_id_label_is_masked():
     r = redact(f"status code: 403, request id: {secret}  8a1f2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d")
     assert secret not in r.text and "aws-secret-access-key" in r.kinds
     assert "8a1f2c3d-4e5f-4a6b-9c7d-0e1f2a3b4c5d" in r.text
+
+
+def test_a_secret_on_the_line_under_a_labelled_key_id_is_masked_whole():
+    # the key-id line is 40 characters long, which reads as a wrapped line: the join must not
+    # let the key id's label swallow the secret's first characters (which left 32 in the clear)
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, 2**32),
+           st.sampled_from(["aws_access_key_id = ", "aws_access_key_id=", "AWS_ACCESS_KEY_ID: ", "access_key = "]),
+           st.sampled_from(["\n", "\r\n", "\n\n"]))
+    def check(seed, label, newline):
+        import random
+        rnd = random.Random(seed)  # as AWS makes them: uniformly random characters
+        tail = "".join(rnd.choice(b32) for _ in range(16))
+        secret = "".join(rnd.choice(b64) for _ in range(40))
+        text = f"{label}AKIA{tail}{newline}{secret}\n"
+        assert not _leaked(redact(text).text, secret), text
+    check()

@@ -328,6 +328,12 @@ _RULES: tuple[_Rule, ...] = (
           ("token", "secret", "passw", "pwd", "api", "auth")),
 )
 _WORD_CHARS = frozenset(string.ascii_letters + string.digits)
+_KEY_ID_WHOLE = re.compile(_KEY_ID_RE)
+# kinds whose value has a fixed shape: one that is complete before a join does not go on after it
+_WHOLE_ON_ONE_LINE: dict[str, Callable[[str], bool]] = {
+    "aws-access-key-id": lambda v: _KEY_ID_WHOLE.fullmatch(v.upper()) is not None,
+    "aws-secret-access-key": lambda v: len(v) == 40 and _looks_like_secret(v),
+}
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
 # The nearest block a bare `token = "..."` sits in decides what it is.
@@ -507,6 +513,13 @@ def redact(text: str) -> Redaction:
             if rule.after and m.start() > 0 and (low[m.start() - 1] in _WORD_CHARS or low[m.start() - 1] in rule.after):
                 continue  # the name is the end of a longer one (MY_TFE_TOKEN is generic)
             kind = rule.kind
+            if view.joins and kind in _WHOLE_ON_ONE_LINE:
+                # a wrapped-line join glued the next line to a value complete on its own line (a
+                # key id, then the secret under it): the next line is left to the rules after this
+                j = bisect_right(view.joins, a)
+                if j < len(view.joins) and view.joins[j] < b and _WHOLE_ON_ONE_LINE[kind](canon[a:view.joins[j]]):
+                    b = view.joins[j]
+                    value = canon[a:b]
             if kind == "token":
                 if blocks is None:
                     blocks = [(bl.start(), bool(_AWS_BLOCK.fullmatch(bl.group(0)))) for bl in _BLOCK.finditer(canon)]
@@ -524,9 +537,15 @@ def redact(text: str) -> Redaction:
                     pieces += [canon[last:a], "\x00" * (b - a)]
                     last = b
             shaped = "".join(pieces) + canon[last:]
-        arns = [m.span() for m in _ARN.finditer(shaped)]
-        arn_starts = [a for a, _ in arns]
         joins = view.joins
+        # an ARN ends at its line: a wrapped-line join would otherwise carry it on into a key
+        # pasted on the next line, and a key inside an ARN is not looked at
+        arns = []
+        for m in _ARN.finditer(shaped):
+            a, b = m.span()
+            j = bisect_right(joins, a)
+            arns.append((a, joins[j] if j < len(joins) and joins[j] < b else b))
+        arn_starts = [a for a, _ in arns]
 
         def blob(a: int, b: int) -> bool:
             """Part of a longer base64/base64url blob (an encoded message, a host id): not a key."""
