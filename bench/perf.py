@@ -131,7 +131,7 @@ def pct(xs: list[float], p: float) -> float:
 def forget(doctor: Doctor) -> None:
     """Empty the Doctor's caches of pastes it has read, so that every call is a first answer."""
     doctor._read.cache_clear()
-    doctor._masked.clear()
+    getattr(doctor, "_masked", {}).clear()
 
 
 def time_calls(fn: Callable[[Any], Any], items: Iterable[Any], runs: int, doctor: Doctor | None = None) -> list[float]:
