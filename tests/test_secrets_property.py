@@ -209,9 +209,14 @@ def logged():
     """Everything the authdoctor loggers (access log included) write, as text."""
     lines = []
 
+    seen = {}  # id -> record, kept alive so that no later record can take its id
+
     class Keep(logging.Handler):
         def emit(self, record):
-            lines.append(self.format(record))
+            # a record reaches this handler once per logger it passes on its way up
+            if id(record) not in seen:
+                seen[id(record)] = record
+                lines.append(self.format(record))
 
     handler = Keep(level=logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
