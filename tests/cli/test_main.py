@@ -180,3 +180,13 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path, icti):
     run = subprocess.run(f"{sys.executable} -m authdoctor diagnose --json {paste} | true", shell=True,
                          capture_output=True, text=True, timeout=60)
     assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+
+
+def test_a_whole_ci_log_piped_in_is_read_from_its_tail_where_the_error_is(icti):
+    # 6 MB of a plan's progress lines around the error: only the last 64 KiB is read
+    noise = "".join(f"aws_s3_bucket.b[{i}]: Refreshing state... [id=bucket-{i}]\n" for i in range(110_000))
+    assert len(noise) > 6_000_000
+    at_the_end = json.loads(run("diagnose", "--json", stdin=noise + icti + "\n").stdout)
+    long_before = json.loads(run("diagnose", "--json", stdin=icti + "\n" + noise).stdout)
+    assert at_the_end["error_code"] == "InvalidClientTokenId"
+    assert long_before["recognized"] is False

@@ -21,14 +21,15 @@ def _parse_hint(raw: str) -> tuple[str, object]:
 
 
 def _read_text(path: str | None) -> str:
+    """The paste, or a log's last 64 KiB: a CI log piped in whole (`terraform plan 2>&1 |
+    authdoctor diagnose`) ends with its error, and reading only its tail bounds the time."""
+    from .run import read_tail
     if path and path != "-":
         with open(path, "rb") as f:
-            data = f.read()
-    else:
-        if sys.stdin.isatty():
-            print("Paste the error, then Ctrl-D:", file=sys.stderr)
-        data = sys.stdin.buffer.read()
-    return data.decode("utf-8", errors="replace")
+            return read_tail(f)
+    if sys.stdin.isatty():
+        print("Paste the error, then Ctrl-D:", file=sys.stderr)
+    return read_tail(sys.stdin.buffer)
 
 
 def _load(args):
