@@ -14,11 +14,14 @@ import socket
 import sys
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import knowledge
-from ..feedback import OUTCOMES, FeedbackError, Store, StoreError, causes_of, check_feedback
+from ..feedback.vocab import OUTCOMES
 from ..settings import SettingsError
+
+if TYPE_CHECKING:
+    from ..feedback import Store
 
 
 def add_parsers(sub: Any) -> None:
@@ -43,12 +46,14 @@ def add_parsers(sub: Any) -> None:
 
 
 def _store() -> Store:
+    from ..feedback import Store
     from ..settings import load
     env = load()  # SettingsError names a bad AUTHDOCTOR_DATABASE_URL
     return Store(database_url=env.database_url, data_dir=env.data_dir)
 
 
 def _body(args: argparse.Namespace, kb: knowledge.KB) -> dict[str, Any]:
+    from ..feedback import FeedbackError, causes_of  # the database layer only when feedback is given
     body: dict[str, Any] = {"answer_id": args.answer_id, "cause": args.cause, "outcome": args.outcome}
     if args.true_cause:
         body["true_cause"] = args.true_cause
@@ -76,6 +81,7 @@ def _body(args: argparse.Namespace, kb: knowledge.KB) -> dict[str, Any]:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
+    from ..feedback import FeedbackError, StoreError, check_feedback
     kb = knowledge.load(args.kb)
     try:
         body = _body(args, kb)
@@ -120,6 +126,7 @@ def _send(url: str, body: dict[str, Any]) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ..feedback import StoreError
     from ..feedback.report import STRENGTH, build, prior_patch, render
     kb = knowledge.load(args.kb)
     strength = STRENGTH if args.strength is None else args.strength

@@ -11,8 +11,8 @@ from ..hints import SPACE, HintError, check_hints, quote_name
 from ..knowledge import KB
 from ..normalize import normalize_lines
 from ..redact import redact
-from .schema import OUTCOMES
 from .store import Feedback, Submission
+from .vocab import OUTCOMES
 
 # Diagnosis.answer_id: the first 16 hex digits of a SHA-256 (diagnose.Doctor._answer_id)
 ANSWER_ID = re.compile(r"[0-9a-f]{16}")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-OUTCOMES = ("fixed", "not-this", "something-else")
-DOORS = ("page", "api", "slack", "cli")
 VERSION_TABLE = "authdoctor_alembic_version"
 
 metadata = sa.MetaData()
