@@ -238,12 +238,16 @@ def row_mib(doctor: Doctor, cases: list[dict[str, Any]]) -> Row:
     paste = next(c["error"] for c in cases if c.get("expected"))
     log = ci_log(paste, 1024 * 1024)
     inproc = min(time_calls(lambda s: doctor.diagnose(s), [log], 2, doctor))
+    # through the CLI as `terraform plan 2>&1 | authdoctor diagnose` pipes it: the error at the end,
+    # where Terraform prints it (the CLI reads a piped log's last 64 KiB)
+    piped = (noise(1024 * 1024) + "\n")[: 1024 * 1024 - len(paste) - 1] + "\n" + paste
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "authdoctor", "diagnose", "-", "--json"], input=log.encode(), cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "authdoctor", "diagnose", "-", "--json"], input=piped.encode(), cwd=ROOT,
                           capture_output=True, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
     cli = (time.perf_counter() - t0) * 1000
     ok = proc.returncode == 0 and json.loads(proc.stdout).get("recognized")
-    return Row("1 MiB log: in-process / through the CLI (whole process)", "in-process at most 100 ms",
+    return Row("1 MiB log: in-process (error in the middle) / through the CLI (piped, error at the end; whole process)",
+               "in-process at most 100 ms",
                f"{ms(inproc)} / {cli:.0f} ms{'' if ok else ' (CLI FAILED)'}", inproc <= 100.0 and bool(ok))
 
 
