@@ -1,8 +1,12 @@
 """What every test folder shares: the KB and its engine, the app, and the pastes used everywhere."""
 import atexit
+import http.server
+import json
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +106,26 @@ def posterior(doctor, icti):
         feats = {k: feature_value(doctor.kb.hints[k], v) for k, v in values.items()}
         return a, log_posterior(doctor.kb, priors, feats, a.markers, dict.fromkeys(feats, "user"))
     return weigh
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.server.posts.put(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def response_url():
+    """A real HTTP server on 127.0.0.1 standing in for a Slack response_url: its address in .url, what
+    it was sent in .posts."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.posts = queue.Queue()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/actions/T1/1/x"
+    yield server
+    server.shutdown()
+    server.server_close()

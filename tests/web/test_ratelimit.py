@@ -1,8 +1,5 @@
 """Rate limits: per client address on the page and the API (429 in each door's own form); per team and per user on Slack, told to slow down."""
-import http.server
 import json
-import queue
-import threading
 import time
 from urllib.parse import urlencode
 
@@ -33,28 +30,6 @@ def _slowed(resp) -> bool:
     body = resp.get_json()
     return body["response_type"] == "ephemeral" and body["text"].startswith("Slow down")
 
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.server.posts.put(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture()
-def response_url():
-    """A real HTTP server on 127.0.0.1 standing in for a button's response_url; its posts in .posts."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.posts = queue.Queue()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/actions/T1/1/x"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_api_answers_429_json_after_the_limit(limited, icti_provider):

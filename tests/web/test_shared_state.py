@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.server
 import json
-import queue
-import threading
 import time
 import urllib.parse
 
@@ -35,27 +32,6 @@ def _signed(body: str) -> dict:
     digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}", "Content-Type": "application/x-www-form-urlencoded"}
 
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.server.posts.put(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture()
-def response_url():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.posts = queue.Queue()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/actions/T1/1/x"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture()
