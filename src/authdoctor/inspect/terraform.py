@@ -1,15 +1,21 @@
 """The Terraform directory: `terraform version`, the lock file, and the `provider "aws"` and `backend` blocks (python-hcl2)."""
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..knowledge.cache import cache_dir
 
 _VAR = re.compile(r"\$\{\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}")
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")
@@ -150,10 +156,86 @@ def _block(kind: str, file: str, body: Mapping[str, Any], vars_: _Vars) -> Block
     return Block(kind, file, alias.text if alias else None, val("profile"), val("region"), role, web, keys, shared, endpoints)
 
 
+# What a run reads again and again is kept between runs in the KB's cache folder, keyed by
+# everything it depends on, so a cached result is never stale, only unused. python-hcl2 costs
+# about half a second to import and warm up, more than the rest of `authdoctor run`; the
+# version of a terraform binary is known from its path, size and modification time. Only what
+# the inspection keeps is stored: how credentials are set, never their values.
+_CACHE_FORMAT = b"authdoctor-terraform-cache-1"
+
+
+def _cache_read(name: str) -> Any:
+    where = cache_dir()
+    if where is None:
+        return None
+    try:
+        with open(where / name, "rb") as f:
+            return pickle.load(f)
+    except Exception:  # missing, unreadable, or from another build: read the directory instead
+        return None
+
+
+def _cache_write(name: str, value: Any) -> None:
+    where = cache_dir()
+    if where is None:
+        return
+    try:
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=where, prefix=".tf-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, where / name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, pickle.PicklingError):
+        pass  # a read-only home or a full disk: the next run reads the directory again
+
+
+def _digest() -> Any:
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    digest.update(Path(__file__).read_bytes())
+    try:
+        from importlib import metadata
+        digest.update(metadata.version("python-hcl2").encode())
+    except Exception:
+        digest.update(b"python-hcl2=-")
+    return digest
+
+
 def terraform_version(directory: Path, env: Mapping[str, str]) -> tuple[str | None, str]:
     exe = shutil.which("terraform", path=env.get("PATH", os.defpath))
     if exe is None:
         return None, "terraform is not on PATH"
+    try:
+        st = os.stat(exe)
+    except OSError:
+        st = None
+    name = None
+    # a version manager's shim (tfenv, asdf) is a script that picks the version per directory: asked every time
+    if st is not None and not _is_script(exe):
+        digest = _digest()
+        digest.update(f"{os.path.realpath(exe)}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+        name = f"terraform-version-{digest.hexdigest()}.pickle"
+        cached = _cache_read(name)
+        if isinstance(cached, tuple) and len(cached) == 2 and all(isinstance(x, str) for x in cached):
+            return cached[0], f"`terraform version` ({exe})"
+    found = _run_version(exe, directory, env)
+    if name is not None and found[0] is not None:
+        _cache_write(name, (found[0], exe))
+    return found
+
+
+def _is_script(exe: str) -> bool:
+    try:
+        with open(exe, "rb") as f:
+            return f.read(2) == b"#!"
+    except OSError:
+        return True
+
+
+def _run_version(exe: str, directory: Path, env: Mapping[str, str]) -> tuple[str | None, str]:
     try:
         done = subprocess.run([exe, "version", "-json"], cwd=directory if directory.is_dir() else None, capture_output=True,
                               timeout=20, env={**env, "CHECKPOINT_DISABLE": "1"}, stdin=subprocess.DEVNULL)
@@ -205,9 +287,43 @@ def _cached_backend(directory: Path) -> dict[str, str]:
     return out
 
 
+def _directory_key(directory: Path, files: list[Path], env: Mapping[str, str]) -> str | None:
+    """Everything the blocks read from: the .tf, .tfvars and lock files' names and bytes, and the TF_VAR_ variables."""
+    digest = _digest()
+    digest.update(str(directory.resolve()).encode())
+    inputs = files + [directory / "terraform.tfvars", directory / ".terraform.lock.hcl"] + sorted(directory.glob("*.auto.tfvars"))
+    try:
+        for p in inputs:
+            if not p.is_file():
+                digest.update(b"\0-" + p.name.encode())
+                continue
+            digest.update(b"\0+" + p.name.encode() + b"\0")
+            size = p.stat().st_size
+            digest.update(p.read_bytes() if size <= _TF_MAX else f"size {size}".encode())
+    except OSError:
+        return None  # a file that cannot be read is read (and reported) afresh
+    for k in sorted(k for k in env if k.startswith("TF_VAR_")):
+        digest.update(b"\0" + k.encode() + b"=" + env[k].encode("utf-8", "surrogatepass"))
+    return f"terraform-dir-{digest.hexdigest()}.pickle"
+
+
 def read_terraform(directory: Path, env: Mapping[str, str], *, run_version: bool = True) -> Terraform:
-    problems: list[str] = []
     files = sorted(p for p in directory.glob("*.tf") if p.is_file()) if directory.is_dir() else []
+    name = _directory_key(directory, files, env) if files else None
+    cached = _cache_read(name) if name else None
+    if isinstance(cached, Terraform) and cached.directory == directory:
+        blocks = cached
+    else:
+        blocks = _read_blocks(directory, files, env)
+        if name:
+            _cache_write(name, blocks)
+    version, because = terraform_version(directory, env) if run_version else (None, "not asked")
+    return dataclasses.replace(blocks, version=version, version_because=because, cached_backend=_cached_backend(directory))
+
+
+def _read_blocks(directory: Path, files: list[Path], env: Mapping[str, str]) -> Terraform:
+    """The directory's blocks, without `terraform version` and the backend `terraform init` cached (read each time)."""
+    problems: list[str] = []
     parsed = [(p.name, _parse(p, problems)) for p in files]
     defaults: dict[str, Any] = {}
     for _, data in parsed:
@@ -232,6 +348,5 @@ def read_terraform(directory: Path, env: Mapping[str, str], *, run_version: bool
                     backend = label if label in ("s3", "remote", "local") else "other"
                     if isinstance(body, Mapping):
                         backend_block = _block(f'backend "{label}"', name, body, vars_)
-    version, because = terraform_version(directory, env) if run_version else (None, "not asked")
-    return Terraform(directory, tuple(p.name for p in files), version, because, _lock_version(directory, problems),
-                     backend, backend_block, tuple(providers), _cached_backend(directory), tuple(problems))
+    return Terraform(directory, tuple(p.name for p in files), None, "not asked", _lock_version(directory, problems),
+                     backend, backend_block, tuple(providers), {}, tuple(problems))
