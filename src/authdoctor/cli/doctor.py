@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -88,6 +86,8 @@ def send(url: str, masked_error: str, hints: Mapping[str, Any], *, timeout: floa
     if not url.startswith(("http://", "https://")):
         return f"not sent: --send takes an http:// or https:// URL, not {redact(url).text[:60]!r}"
     body = json.dumps({"error": redact(masked_error).text, "hints": dict(hints)}).encode("utf-8")
+    import urllib.error  # only with --send: a run that sends nothing starts without the HTTP client
+    import urllib.request
     req = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the URL the user gave

@@ -8,12 +8,8 @@ person to review (`--patch FILE` writes it), never applied by itself.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import socket
 import sys
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from .. import knowledge
@@ -88,6 +84,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         if args.send:
             return _send(args.send, body)
         item = check_feedback(kb, body, door="cli")
+        import getpass
+        import socket
         new = _store().add_feedback(item, client=f"cli:{getpass.getuser()}@{socket.gethostname()}")
     except FeedbackError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -107,6 +105,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def _send(url: str, body: dict[str, Any]) -> int:
     target = url.rstrip("/") + "/api/v1/feedback"
+    import urllib.error  # only when sending: `authdoctor run` starts without the HTTP client
+    import urllib.request
     req = urllib.request.Request(target, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
