@@ -70,6 +70,24 @@ def test_run_keeps_a_success_silent_and_its_exit_code(world):
     assert r.returncode == 0 and r.stderr.decode() == ERROR
 
 
+WAITS_FOR_VERSION = """#!/bin/sh
+if [ "$1" = "version" ]; then touch "$MARK"; echo '{"terraform_version": "1.9.5"}'; exit 0; fi
+i=0
+while [ ! -f "$MARK" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+[ -f "$MARK" ] && echo "the machine was inspected while I ran"
+cat "$FAKE_ERR" >&2
+exit 1
+"""
+
+
+def test_run_inspects_the_machine_while_the_command_runs(world):
+    # this terraform fails only after `terraform version` was asked, or after 30 s
+    (world["tmp"] / "bin" / "terraform").write_text(WAITS_FOR_VERSION)
+    r = authdoctor("run", "--", "terraform", "plan", env={**world["env"], "MARK": str(world["tmp"] / "asked")}, cwd=world["dir"])
+    assert r.stdout == b"the machine was inspected while I ran\n"
+    assert r.returncode == 1 and "InvalidClientTokenId" in r.stderr.decode()[len(ERROR):]
+
+
 @pytest.mark.parametrize("code", [2, 3])
 def test_run_keeps_any_failing_exit_code(world, code):
     assert authdoctor("run", "--", "terraform", "plan", env={**world["env"], "FAKE_EXIT": str(code)}, cwd=world["dir"]).returncode == code

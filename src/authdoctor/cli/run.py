@@ -158,7 +158,36 @@ def _chdir(argv: list[str]) -> str | None:
     return None
 
 
-def diagnose_tail(doctor: Doctor, tail: str, args: Any, directory: str, user_hints: Mapping[str, Any]) -> tuple[Diagnosis, Any, dict[str, Any]] | None:
+class Prefetch(threading.Thread):
+    """The KB and the machine's inspection, read beside the running command.
+
+    A Terraform command takes seconds; what a diagnosis needs besides the log (the KB,
+    and `terraform version`, the .tf files and ~/.aws, which the command does not
+    change) is ready when it fails, so the answer follows its last line at once. A
+    success does not wait for it.
+    """
+
+    def __init__(self, args: Any, directory: str):
+        super().__init__(name="authdoctor-prefetch", daemon=True)
+        self.args, self.directory = args, directory
+        self.doctor: Doctor | None = None
+        self.kb_error: knowledge.KBError | None = None
+        self.inspection: Any = None
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.doctor = Doctor(knowledge.load(self.args.kb))
+        except knowledge.KBError as exc:
+            self.kb_error = exc
+        try:
+            self.inspection = inspect_args(self.args, self.directory)
+        except BaseException as exc:  # raised again in the main thread, as if it had inspected there
+            self.failure = exc
+
+
+def diagnose_tail(doctor: Doctor, tail: str, args: Any, directory: str, user_hints: Mapping[str, Any],
+                  *, inspection: Any = None) -> tuple[Diagnosis, Any, dict[str, Any]] | None:
     """The diagnosis of a log's tail, weighed with the machine's hints; None when it is no credential error the KB knows."""
     text = error_part(tail)
     if not text.strip():
@@ -166,7 +195,8 @@ def diagnose_tail(doctor: Doctor, tail: str, args: Any, directory: str, user_hin
     first = doctor.diagnose(text, hints=user_hints)
     if not first.recognized:
         return None
-    inspection = inspect_args(args, directory)
+    if inspection is None:
+        inspection = inspect_args(args, directory)
     hints, _ = checked_hints(doctor.kb, inspection)
     hints.update(user_hints)
     return doctor.diagnose(first.paste, hints=hints), inspection, hints
@@ -204,17 +234,21 @@ def cmd_run(args: Any) -> int:
         print("error: give the command to run after --: authdoctor run -- terraform plan", file=sys.stderr)
         return 2
     tail = Tail()
+    directory = args.dir or _chdir(argv) or "."
+    ready = Prefetch(args, directory)
+    ready.start()
     code = run_command(argv, tail)
     if code == 0:
-        return 0  # a success costs no KB load and no inspection
-    try:
-        doctor = Doctor(knowledge.load(args.kb))
-    except knowledge.KBError as exc:
-        print(f"authdoctor: the knowledge base does not load ({len(exc.problems)} problem(s)); no diagnosis", file=sys.stderr)
+        return 0  # a success exits at once, whatever the prefetch was still reading
+    ready.join()
+    if ready.doctor is None:
+        problems = len(ready.kb_error.problems) if ready.kb_error else 0
+        print(f"authdoctor: the knowledge base does not load ({problems} problem(s)); no diagnosis", file=sys.stderr)
         return code
-    directory = args.dir or _chdir(argv) or "."
+    if ready.failure is not None:
+        raise ready.failure
     try:
-        found = diagnose_tail(doctor, tail.text(), args, directory, dict(args.hint or []))
+        found = diagnose_tail(ready.doctor, tail.text(), args, directory, dict(args.hint or []), inspection=ready.inspection)
     except HintError as exc:
         print(f"authdoctor: {exc}", file=sys.stderr)
         return code
