@@ -88,3 +88,34 @@ def test_the_socket_command_without_an_app_token_says_which_variable_to_set(tmp_
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHDOCTOR_")} | {"PYTHONPATH": str(root / "src")}
     r = subprocess.run([sys.executable, "-m", "authdoctor", "slack-socket"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert r.returncode == 2 and "AUTHDOCTOR_SLACK_APP_TOKEN" in r.stderr
+
+
+SLACK = Path(__file__).resolve().parents[3] / "slack"
+
+
+def _manifest(name):
+    import yaml
+    return yaml.safe_load((SLACK / name).read_text())
+
+
+def test_the_socket_mode_manifest_turns_socket_mode_on_and_gives_no_url():
+    m = _manifest("manifest-socket.yaml")
+    assert m["settings"]["socket_mode_enabled"] is True and m["settings"]["interactivity"]["is_enabled"] is True
+    assert "request_url" not in m["settings"]["interactivity"]
+    assert all("url" not in c for c in m["features"]["slash_commands"])
+
+
+def test_the_socket_mode_manifest_declares_the_same_command_and_shortcut_as_the_http_one():
+    def strip(m):
+        commands = [{k: v for k, v in c.items() if k != "url"} for c in m["features"]["slash_commands"]]
+        return commands, m["features"]["shortcuts"], m["oauth_config"]
+    assert strip(_manifest("manifest-socket.yaml")) == strip(_manifest("manifest.yaml"))
+
+
+def test_every_request_the_socket_mode_manifest_brings_has_a_route_in_the_door():
+    from authdoctor.web.slack.socket import PATHS
+    m = _manifest("manifest-socket.yaml")
+    brings = {"slash_commands"} if m["features"]["slash_commands"] else set()
+    if m["settings"]["interactivity"]["is_enabled"]:
+        brings.add("interactive")
+    assert brings <= set(PATHS)
