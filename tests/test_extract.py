@@ -6,7 +6,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authdoctor.diagnosis import HintUse
-from authdoctor.extract import _STAGES, _may_match
+from authdoctor.extract import (
+    _CRED_SOURCE,
+    _EXPIRED,
+    _NOT_YET,
+    _PARTITION,
+    _PROVIDER_VERSION,
+    _REGION,
+    _SKEWED_XML,
+    _STAGES,
+    _TF_VERSION,
+    _TOKEN,
+    _may_match,
+    _screen,
+    _search,
+)
 
 
 def test_asia_key_read_from_the_text_counts_as_a_hint(doctor, icti_provider):
@@ -39,16 +53,30 @@ def test_aws_vault_is_not_hashicorp_vault(doctor, icti_provider):
 
 # --- the pre-screen: a pattern is skipped only when it cannot match ---------------------------
 
+# the patterns extract() runs through _search: on the text, screened on the lower-cased text when case-blind
+_SEARCHED = (_TOKEN, _TF_VERSION, _PROVIDER_VERSION, _EXPIRED, _NOT_YET, _SKEWED_XML, _CRED_SOURCE)
+
+
 def _patterns(kb):
-    """Each pattern extract() runs, and whether it reads the lower-cased text (markers) or the text (stages)."""
-    return [(p, True) for m in kb.markers.values() for p in m.patterns] + [(p, False) for p, _ in _STAGES]
+    """Each pattern extract() runs, with what it is run on: "marker" (the lower-cased text, screened
+    together by _screen), "stage" (the text, screened on the lower-cased one), "search" (_search),
+    "lower" (the lower-cased text, screened on it) or "text" (the text, screened on it)."""
+    return ([(p, "marker") for m in kb.markers.values() for p in m.patterns] + [(p, "stage") for p, _ in _STAGES]
+            + [(p, "search") for p in _SEARCHED] + [(_REGION, "lower")] + [(p, "text") for p, _ in _PARTITION])
 
 
 def _screened_the_same(kb, text):
-    lower = text.lower()
-    for p, on_lower in _patterns(kb):
-        if not _may_match(p, lower, text.isascii()):
-            assert p.search(lower if on_lower else text) is None, (p.pattern, text[:200])
+    lower, ascii_text = text.lower(), text.isascii()
+    live = _screen(kb).live(lower, ascii_text)
+    for p, how in _patterns(kb):
+        if how == "marker":
+            assert p in live or p.search(lower) is None, (p.pattern, text[:200])
+        elif how == "search":
+            found, truth = _search(p, text, lower, ascii_text), p.search(text)
+            assert (found and found.span()) == (truth and truth.span()), (p.pattern, text[:200])
+        else:
+            screened, searched = {"stage": (lower, text), "lower": (lower, lower), "text": (text, text)}[how]
+            assert _may_match(p, screened, ascii_text) or p.search(searched) is None, (p.pattern, text[:200])
 
 
 def test_the_pre_screen_never_skips_a_pattern_that_matches_a_real_paste(kb):
@@ -59,7 +87,10 @@ def test_the_pre_screen_never_skips_a_pattern_that_matches_a_real_paste(kb):
 
 
 PIECES = ["error", "refreshing state", ": ", "provider", "aws", "backend", "s3", "with ", "resource \"aws_", ".scalr.io", "iam: ",
-          "ceph", "minio", "radosgw", "hvac.", "aws_security_token", "aws_session_token", "Error Creating", "ſ", "K", " ", "\n", "x", "-"]
+          "ceph", "minio", "radosgw", "hvac.", "aws_security_token", "aws_session_token", "Error Creating", "ſ", "K", " ", "\n", "x", "-",
+          "X-Amz-Security-Token", "x-amz-ſecurity-token", "Terraform v1.5.7", "hashicorp/aws v5.31.0", "us-east-1", "eu-", "west", "-2",
+          "arn:aws-cn:", "arn:aws-us-gov:", "credential source: ", "Retrieved credentials from ", "EnvConfigCredentials",
+          "Signature expired: 20240101T000000Z is now earlier than 20240101T001000Z", "<RequestTime>", "</RequestTime>"]
 
 
 @settings(max_examples=300, deadline=None)

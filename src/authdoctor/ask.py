@@ -88,7 +88,7 @@ def worth_asking(split: Split) -> bool:
 # P(answer | cause) depends only on the hint, the answers offered and the cause (the KB
 # is frozen). A hint whose kind keeps Kind.offer offers the same answers whenever its
 # value is not known, so its columns are laid out once per error, when the KB is first
-# asked about (_Table). A kind with its own offer (the differential question) offers
+# asked about (_table). A kind with its own offer (the differential question) offers
 # answers that depend on the posterior: those columns are cached as they are met.
 _MARGIN = 1e-9  # far above the rounding of a few dozen products and sums, far below any gain that matters
 

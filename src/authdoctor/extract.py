@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import importlib
 import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .hints import region_class
-from .knowledge import KB, Variant
+from .knowledge import KB, Marker, Variant
 from .redact import Redaction
 
 _REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
@@ -23,6 +24,8 @@ _PARTITION = [
 ]
 _TF_VERSION = re.compile(r"\bterraform (?:v|version:?\s*v?)(\d+\.\d+\.\d+)", re.I)
 _PROVIDER_VERSION = re.compile(r"(?:hashicorp/aws|provider\.aws|provider registry\.terraform\.io/hashicorp/aws)\s+v?(\d+\.\d+\.\d+)", re.I)
+_TOKEN = re.compile(r"x-amz-security-token", re.I)
+_CASE_BLIND = int(re.I)  # (a plain int: pattern.flags & re.I would build an enum member every call)
 _STAMP = r"(\d{8}T\d{6}Z)"
 _EXPIRED = re.compile(r"signature expired:\s*" + _STAMP + r" is now earlier than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*-\s*(\d+)\s*min)?", re.I)
 _NOT_YET = re.compile(r"signature not yet current:\s*" + _STAMP + r" is still later than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*\+\s*(\d+)\s*min)?", re.I)
@@ -99,6 +102,57 @@ def _may_match(pattern: re.Pattern[str], text: str, ascii_text: bool) -> bool:
     return any(n in text for n in needles)
 
 
+def _search(pattern: re.Pattern[str], text: str, lower: str, ascii_text: bool) -> re.Match[str] | None:
+    """pattern.search(text), run only when _may_match lets it (on `lower` when it is case-blind)."""
+    return pattern.search(text) if _may_match(pattern, lower if pattern.flags & _CASE_BLIND else text, ascii_text) else None
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """The KB's marker patterns laid out for _may_match's rule, applied to all of them at once:
+    each text every match must hold is looked for once per paste, however many patterns need it."""
+    markers: tuple[tuple[str, Marker, frozenset[re.Pattern[str]]], ...]  # in the KB's order, with their patterns
+    always: frozenset[re.Pattern[str]]  # no such text: the pattern always runs
+    folded: frozenset[re.Pattern[str]]  # case-blind: runs on any text that is not ASCII
+    needles: tuple[tuple[str, frozenset[re.Pattern[str]]], ...]  # text -> the patterns it lets run
+
+    def live(self, lower: str, ascii_text: bool) -> set[re.Pattern[str]]:
+        """The patterns _may_match lets run on `lower`."""
+        live = set(self.always)
+        if not ascii_text:
+            live |= self.folded
+        for needle, patterns in self.needles:
+            if needle in lower:
+                live |= patterns
+        return live
+
+
+_SCREENS: dict[int, tuple[weakref.ref[KB], _Screen]] = {}
+
+
+def _screen(kb: KB) -> _Screen:
+    entry = _SCREENS.get(id(kb))
+    if entry is None or entry[0]() is not kb:
+        always, folded = set(), set()
+        by_needle: dict[str, set[re.Pattern[str]]] = {}
+        for marker in kb.markers.values():
+            for pattern in marker.patterns:
+                _may_match(pattern, "", True)  # reads its needles into _NEEDLES
+                needles, fold = _NEEDLES[pattern]
+                if needles is None:
+                    always.add(pattern)
+                    continue
+                if fold:
+                    folded.add(pattern)
+                for n in needles:
+                    by_needle.setdefault(n, set()).add(pattern)
+        screen = _Screen(tuple((name, m, frozenset(m.patterns)) for name, m in kb.markers.items()), frozenset(always), frozenset(folded),
+                         tuple((n, frozenset(ps)) for n, ps in by_needle.items()))
+        key = id(kb)
+        entry = _SCREENS[key] = (weakref.ref(kb, lambda _: _SCREENS.pop(key, None)), screen)
+    return entry[1]
+
+
 @dataclass
 class Extracted:
     """What the text told, filled in as it is read."""
@@ -144,10 +198,10 @@ def clock_skew(text: str) -> float | None:
     return None
 
 
-def _region(kb: KB, text: str) -> str | None:
-    found = _REGION.findall(text.lower())
+def _region(kb: KB, text: str, lower: str, ascii_text: bool) -> str | None:
+    found = _REGION.findall(lower) if _may_match(_REGION, lower, ascii_text) else []
     for pattern, region in _PARTITION:
-        if pattern.search(text):
+        if _may_match(pattern, text, ascii_text) and pattern.search(text):
             found.append(region)
     if not found:
         return None
@@ -170,27 +224,32 @@ def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
 
     if red.key_prefix in ("AKIA", "ASIA"):
         put("key_prefix", red.key_prefix)
-    if red.has_session_token or re.search(r"x-amz-security-token", text, re.I):
+    # Every pattern runs only when _may_match lets it: its needles are looked for in the
+    # lower-cased text for a case-blind pattern, in the text itself otherwise.
+    lower = text.lower()
+    ascii_text = text.isascii()
+    if red.has_session_token or _search(_TOKEN, text, lower, ascii_text):
         put("has_session_token", True)
-    put("region", _region(kb, text))
-    m = _TF_VERSION.search(text)
+    put("region", _region(kb, text, lower, ascii_text))
+    m = _search(_TF_VERSION, text, lower, ascii_text)
     put("terraform_version", m.group(1) if m else None)
-    m = _PROVIDER_VERSION.search(text)
+    m = _search(_PROVIDER_VERSION, text, lower, ascii_text)
     put("provider_version", m.group(1) if m else None)
-    skew = clock_skew(text)
-    if skew is not None:
-        put("clock_skew_seconds", skew)
-    m = _CRED_SOURCE.search(text)
+    if any(_may_match(p, lower, ascii_text) for p in (_EXPIRED, _NOT_YET, _SKEWED_XML)):  # else clock_skew finds nothing
+        skew = clock_skew(text)
+        if skew is not None:
+            put("clock_skew_seconds", skew)
+    m = _search(_CRED_SOURCE, text, lower, ascii_text)
     if m:
         src = m.group(1).lower()
         method = next((meth for needle, meth in _SOURCE_METHOD if needle in src), None)
         put("auth_method", method)
     # markers read the redacted text, not the normalised one: normalising masks
     # ARNs, whose role names ("assumed-role/github-runner") still tell things
-    lower = text.lower()
-    ascii_text = text.isascii()
-    for name, marker in kb.markers.items():
-        if any(_may_match(p, lower, ascii_text) and p.search(lower) for p in marker.patterns):
+    screen = _screen(kb)
+    live = screen.live(lower, ascii_text)
+    for name, marker, patterns in screen.markers:
+        if not live.isdisjoint(patterns) and any(p in live and p.search(lower) for p in marker.patterns):
             out.markers.append(name)
             for key, value in marker.sets.items():
                 put(key, value)
