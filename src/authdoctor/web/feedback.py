@@ -9,30 +9,103 @@ per answer, cause and client.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from typing import Any
+import os
+import re
+import sqlite3
+import threading
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template_string, request
 
-from ..feedback import FeedbackError, Store, StoreError, check_feedback, check_submission
+from ..feedback.location import store_url
 from ..settings import Settings
 from . import doctor
 from .errors import ApiError
 from .present import plain_text
+
+if TYPE_CHECKING:
+    from ..feedback import Store
 
 log = logging.getLogger("authdoctor.feedback")
 
 api_bp = Blueprint("feedback_api", __name__)
 page_bp = Blueprint("feedback_page", __name__)
 
+# feedback/schema.py's VERSION_TABLE, read here without SQLAlchemy (tests/web/test_factory.py holds the two together)
+VERSION_TABLE = "authdoctor_alembic_version"
+
+
+class LazyStore:
+    """The feedback Store, made on first use. The database layer (SQLAlchemy, Alembic) is half a
+    second to import, and the doors that answer never touch the store: a start, and a worker that
+    only diagnoses, do not pay for it. Everything else is the Store's own (attributes pass through)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    from ..feedback import Store
+                    self._store = Store(self.url)
+        return self._store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def head_revision() -> str | None:
+    """The newest migration's revision id, read from the scripts' own `revision = ...` lines (None
+    when they do not name exactly one head): what a migrated store's version table holds."""
+    revisions, parents = set(), set()
+    for script in (files("authdoctor.feedback") / "migrations" / "versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        text = script.read_text(encoding="utf-8")
+        revisions.update(re.findall(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text, re.M))
+        for down in re.findall(r"^down_revision\s*=\s*(.+)$", text, re.M):
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def sqlite_migrated(url: str) -> bool:
+    """Whether `url` is a SQLite file already at the newest revision, read with the standard library.
+    False whenever that is not certain (another URL form, no file, an unreadable one): then the Store
+    itself migrates, and names what is wrong."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url:
+        return False
+    path = url[len(prefix):]
+    if not path or path == ":memory:" or not os.path.isfile(path):
+        return False
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=1)) as conn:
+            rows = conn.execute("SELECT version_num FROM " + VERSION_TABLE).fetchall()
+    except sqlite3.Error:
+        return False
+    return rows == [(head,)]
+
 
 def init_app(app: Flask, env: Settings) -> None:
     """The store and the two blueprints. A SQLite store is created and migrated now (its data folder too):
-    a local file, quick, and a broken one stops the start with its reason. PostgreSQL is migrated on the
-    first feedback instead, under its lock: a database that is down must not stop the doors that answer."""
-    store = Store(database_url=app.config.get("DATABASE_URL") or env.database_url, data_dir=app.config.get("DATA_DIR") or env.data_dir)
-    if store.dialect == "sqlite":
+    a local file, quick, and a broken one stops the start with its reason; one already at the newest
+    revision is only read (without the database layer). PostgreSQL is migrated on the first feedback
+    instead, under its lock: a database that is down must not stop the doors that answer."""
+    url = store_url(app.config.get("DATABASE_URL") or env.database_url, app.config.get("DATA_DIR") or env.data_dir)
+    store = LazyStore(url)
+    if url.startswith("sqlite:") and not sqlite_migrated(url):
         store.ready()
         store.close()  # no connection crosses gunicorn's fork; each worker opens its own
     app.extensions["authdoctor.feedback"] = store
@@ -41,7 +114,7 @@ def init_app(app: Flask, env: Settings) -> None:
 
 
 def store() -> Store:
-    return current_app.extensions["authdoctor.feedback"]
+    return current_app.extensions["authdoctor.feedback"].get()
 
 
 def client_id(door: str) -> str:
@@ -50,6 +123,7 @@ def client_id(door: str) -> str:
 
 
 def _stored(write: Any) -> bool:
+    from ..feedback import StoreError
     try:
         return bool(write())
     except StoreError as exc:
@@ -60,6 +134,7 @@ def _stored(write: Any) -> bool:
 @api_bp.post("/api/v1/feedback")
 def post_feedback():
     """Whether a cause of an answer was the right one."""
+    from ..feedback import FeedbackError, check_feedback
     from .api import parse_json_body
     try:
         item = check_feedback(doctor().kb, parse_json_body(), door="api")
@@ -72,6 +147,7 @@ def post_feedback():
 @api_bp.post("/api/v1/submissions")
 def post_submission():
     """An unrecognised paste, sent with consent so it gets recognised: masked and normalised before it is kept."""
+    from ..feedback import FeedbackError, check_submission
     from .api import parse_json_body
     try:
         item = check_submission(doctor().kb, parse_json_body(), door="api")
@@ -125,6 +201,7 @@ def _form_body() -> dict[str, Any]:
 @page_bp.post("/feedback")
 def feedback():
     """The page's "this fixed it" / "not this" / "it was something else": stored, then a thank-you with the way back."""
+    from ..feedback import FeedbackError, check_feedback
     try:
         item = check_feedback(doctor().kb, _form_body(), door="page")
     except FeedbackError as exc:
@@ -142,6 +219,7 @@ def feedback():
 def slack_feedback(value: Any, team: str, user: str) -> str:
     """A Slack "this fixed it" / "not this" click (its button value as blocks.feedback_buttons wrote it),
     stored once per answer, cause and Slack user; what to tell the clicker, privately."""
+    from ..feedback import FeedbackError, StoreError, check_feedback
     if not isinstance(value, dict):
         return "That button is from an answer this server cannot read; run the command again."
     body = {"answer_id": value.get("a"), "error_code": value.get("e"), "cause": value.get("c"), "outcome": value.get("o"),
@@ -166,6 +244,7 @@ def slack_feedback(value: Any, team: str, user: str) -> str:
 def submission():
     """The page's opt-in "send this so it gets recognised": masked and normalised, kept only with the box ticked."""
     form = request.form
+    from ..feedback import FeedbackError, check_submission
     body: dict[str, Any] = {"text": form.get("text", ""), "consent": form.get("consent") == "yes"}
     if form.get("error_code"):
         body["error_code"] = form["error_code"]

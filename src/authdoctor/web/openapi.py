@@ -14,7 +14,6 @@ from typing import Any, Union
 
 from .. import __version__
 from ..diagnosis import Diagnosis, json_name
-from ..feedback.check import request_schemas
 from ..hints import kind
 from ..knowledge import KB
 
@@ -66,6 +65,8 @@ def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
 
 
 def openapi_document(kb: KB) -> dict:
+    # the feedback checks bring the database layer (SQLAlchemy, Alembic): only when the document is asked for
+    from ..feedback.check import request_schemas
     error_schema = {
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
