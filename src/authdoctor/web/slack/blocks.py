@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ...ask import Question
 from ...diagnosis import Diagnosis, FixStep, RankedCause
 from ...hints import hint_text
 from ...knowledge.commands import KIND_LABELS
+
+if TYPE_CHECKING:
+    from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, HeaderBlock, SectionBlock
 
 # Block Kit limits (docs.slack.dev/reference/block-kit); slack_sdk enforces the same.
 SECTION_TEXT = 3000
@@ -49,6 +42,13 @@ ANSWER, UNKNOWN, FIXES, SUMMARY, SHARE, MORE = "answer", "unknown", "fixes", "su
 FEEDBACK = "feedback"  # "this fixed it" / "not this" under each cause (web/feedback.py stores the click)
 # a shared message shows this many lines of its first fix's commands
 SHARED_COMMAND_LINES = 8
+
+
+def _kit() -> ModuleType:
+    """slack_sdk's block models, imported with the first Slack message: the SDK is a fifth of a
+    second to import, and a server whose Slack door sees no request never needs it."""
+    from slack_sdk.models import blocks
+    return blocks
 
 
 # --- fitting text -------------------------------------------------------------
@@ -150,16 +150,19 @@ def command_text(commands, kinds=(), limit: int = SECTION_TEXT) -> str:
 
 
 def section(text: str, block_id: str | None = None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip_mrkdwn(text, SECTION_TEXT)), block_id=block_id)
+    kit = _kit()
+    return kit.SectionBlock(text=kit.MarkdownTextObject(text=clip_mrkdwn(text, SECTION_TEXT)), block_id=block_id)
 
 
 def context(*texts: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip_mrkdwn(t, CONTEXT_TEXT))
-                                  for t in texts[:CONTEXT_ELEMENTS] if t])
+    kit = _kit()
+    return kit.ContextBlock(elements=[kit.MarkdownTextObject(text=clip_mrkdwn(t, CONTEXT_TEXT))
+                                      for t in texts[:CONTEXT_ELEMENTS] if t])
 
 
 def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_TEXT), emoji=False))
+    kit = _kit()
+    return kit.HeaderBlock(text=kit.PlainTextObject(text=clip(text, HEADER_TEXT), emoji=False))
 
 
 def pack(state: dict, **extra) -> str | None:
@@ -182,13 +185,14 @@ def pack(state: dict, **extra) -> str | None:
 def button(label: str, action_id: str, value: str | None, style: str | None = None) -> ButtonElement | None:
     if value is None:
         return None
-    return ButtonElement(text=PlainTextObject(text=clip(label, BUTTON_TEXT), emoji=False),
-                         action_id=action_id[:ACTION_ID], value=value, style=style)
+    kit = _kit()
+    return kit.ButtonElement(text=kit.PlainTextObject(text=clip(label, BUTTON_TEXT), emoji=False),
+                             action_id=action_id[:ACTION_ID], value=value, style=style)
 
 
 def actions(block_id: str, elements) -> ActionsBlock | None:
     elements = [e for e in elements if e is not None][:ACTIONS_ELEMENTS]
-    return ActionsBlock(block_id=block_id, elements=elements) if elements else None
+    return _kit().ActionsBlock(block_id=block_id, elements=elements) if elements else None
 
 
 def message(blocks, text: str, response_type: str = "ephemeral", **extra) -> dict:
@@ -322,7 +326,7 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
     title = (answer.title or answer.error_code or "") if answer.familiar else \
         "A credential failure, but the message itself is unfamiliar: the causes start from how often each is confirmed"
     blocks: list[Any] = [header(_headline(answer)), section(f"*{inline(title)}*", block_id="title"), _rotate(answer),
-                         DividerBlock()]
+                         _kit().DividerBlock()]
     causes = answer.causes
     tools = []
     if view == FIXES:
@@ -338,7 +342,7 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
         for i, cause in enumerate(causes[:TOP_CAUSES], 1):
             blocks.append(_cause_block(i, cause))
         if causes:
-            blocks.append(DividerBlock())
+            blocks.append(_kit().DividerBlock())
             first = causes[0]
             if first.fix:
                 blocks += _fix_blocks(1, 0, first.fix[0], lead="Try first: ")

@@ -34,8 +34,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, current_app, g, jsonify, request
-from slack_sdk.signature import SignatureVerifier
-from slack_sdk.webhook import WebhookClient
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...diagnosis import Diagnosis
@@ -129,6 +127,8 @@ def _verify():
     # non-ASCII text with a TypeError, which would be a 500 for a forged header
     ok = bool(SIGNATURE.fullmatch(signature))
     if ok:
+        # slack_sdk on the first Slack request, not at every start (blocks._kit)
+        from slack_sdk.signature import SignatureVerifier
         try:
             ok = SignatureVerifier(secret).is_valid(body, timestamp, signature)
         except (UnicodeDecodeError, ValueError, TypeError):
@@ -233,6 +233,7 @@ def _response_url_ok(url) -> bool:
 
 def _post(url: str, body: dict) -> None:
     # never log the url (anyone holding it can post to the channel) nor the body
+    from slack_sdk.webhook import WebhookClient
     try:
         resp = WebhookClient(url, timeout=POST_TIMEOUT, logger=_webhook_log).send_dict(body)
         if resp.status_code >= 300:
