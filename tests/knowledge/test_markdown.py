@@ -21,3 +21,18 @@ def test_the_shared_parser_renders_every_kb_text_as_a_new_parser_would(kb):
         fresh = nh3.clean(markdown.markdown(text or "", extensions=["fenced_code"]), tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
                           url_schemes={"https"}, link_rel="noopener noreferrer nofollow")
         assert render_markdown(text) == fresh
+
+
+def test_the_shared_inline_parser_renders_every_kb_line_as_a_new_parser_would(kb):
+    import re
+
+    import markdown
+    import nh3
+
+    from authdoctor.knowledge.markdown import render_inline
+    texts = [c.title for c in kb.causes.values()] + [e.title for e in kb.errors.values()]
+    texts += [h.question_text for h in kb.hints.values()] + [str(o) for h in kb.hints.values() for o in h.options]
+    texts += ["The `+` or `/` lost", "*em* **strong** `code`", "", "```\ncode\n```", "<script>x</script>", "[x](javascript:alert(1))"]
+    for text in texts + texts[::-1]:
+        html = re.sub(r"^<p>(.*)</p>$", r"\1", markdown.markdown(text).strip(), flags=re.S)
+        assert render_inline(text) == nh3.clean(html, tags={"code", "em", "strong"}, attributes={}).strip()

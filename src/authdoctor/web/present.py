@@ -9,12 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import markdown as _markdown
-import nh3
 from markupsafe import Markup
 
-# KB text is Markdown; in a title, a button or a label only its inline marks belong.
-_INLINE_TAGS = {"code", "em", "strong"}
+from ..knowledge.markdown import render_inline
 
 # Where Terraform stood when it failed, in words (diagnosis.STAGES).
 STAGE_WORDS = {
@@ -32,10 +29,9 @@ _TEXT_SHOWS = "The text shows "
 
 
 def inline_md(text: str | None) -> Markup:
-    """One line of KB Markdown as HTML: code spans and emphasis only, sanitised."""
-    html = _markdown.markdown(text or "")
-    html = re.sub(r"^<p>(.*)</p>$", r"\1", html.strip(), flags=re.S)
-    return Markup(nh3.clean(html, tags=_INLINE_TAGS, attributes={}).strip())
+    """One line of KB Markdown as HTML: code spans and emphasis only, sanitised (KB text is Markdown;
+    in a title, a button or a label only its inline marks belong)."""
+    return Markup(render_inline(text))
 
 
 def plain_text(text: str | None) -> str:
