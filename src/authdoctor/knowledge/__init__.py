@@ -6,8 +6,7 @@ engine, so every pipeline step and every KB-author tool can stand on it.
 import os
 
 from .cache import load
-from .model import KB, Cause, ErrorCode, Fix, Hint, KBError, Marker, Variant
-from .yamlread import Problem
+from .model import KB, Cause, ErrorCode, Fix, Hint, KBError, Marker, Problem, Variant
 
 
 def check(path: str | os.PathLike[str] | None = None) -> list[Problem]:

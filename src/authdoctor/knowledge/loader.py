@@ -21,8 +21,8 @@ from .. import config
 from . import yamlread
 from .commands import KIND_LABELS, fence_tag, looks_like, split_fence, unlabelled_fences
 from .markdown import render_markdown
-from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Variant
-from .yamlread import Problem, YamlPath
+from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Problem, Variant
+from .yamlread import YamlPath
 
 
 class Reader:

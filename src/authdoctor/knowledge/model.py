@@ -7,12 +7,24 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .yamlread import Problem
-
 STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
 HINT_TYPES = ("enum", "bool", "region", "version", "varlist", "skew", "signs")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]+$")
+
+
+@dataclass
+class Problem:
+    """One thing wrong in the KB, where it is. With the types, so that a start that reads the
+    cached KB never imports the YAML reader (nor PyYAML)."""
+    code: str
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.code} {self.message}"
 
 
 class KBError(Exception):

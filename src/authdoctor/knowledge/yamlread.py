@@ -15,10 +15,11 @@ one pass over the events, so its time is linear in the file's size.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from .model import Problem
 
 # where a value sits in a document: keys and list indexes from the top
 YamlPath = tuple[Any, ...]
@@ -29,19 +30,6 @@ _STANDARD_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "boo
 _MAX_REFUSED = 20
 # libyaml's parser when PyYAML was built with it: the KB parses several times faster
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass
-class Problem:
-    code: str
-    file: str
-    line: int
-    col: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.code} {self.message}"
-
 
 class Located:
     """The parsed document plus, for every path, its line and trailing comment."""
