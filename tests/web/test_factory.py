@@ -66,3 +66,55 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(make_app, icti_provi
         return client.post("/api/v1/diagnose", json={"error": icti_provider}, environ_base={"REMOTE_ADDR": "10.0.0.9"},
                            headers={"X-Forwarded-For": client_addr}).status_code
     assert [post("203.0.113.1"), post("203.0.113.2")] == [200, 429]
+
+
+# what a start does not import: each is imported where it is used (the feedback store's first use, the first
+# Slack request, the first page, a KB build), and together they were over half a second of every start
+NOT_AT_START = ("sqlalchemy", "alembic", "slack_sdk", "flask_limiter", "limits", "markdown", "nh3", "yaml")
+START = """
+import json, sys
+from authdoctor.web import create_app
+app = create_app(test_config={"RATELIMIT_ENABLED": False})
+r = app.test_client().post("/api/v1/diagnose", json={"error": sys.argv[1]})
+assert r.status_code == 200, r.status_code
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def test_a_start_and_a_first_answer_import_no_database_slack_limiter_or_markdown(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, AUTHDOCTOR_CACHE_DIR=str(tmp_path / "cache"), AUTHDOCTOR_DATA_DIR=str(tmp_path / "data"))
+    paste = "Error: error configuring S3 Backend: no valid credential sources for S3 Backend found."
+    # the first start builds the KB cache and creates the feedback store; the second finds both
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", START, paste], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-3000:]
+    assert set(json.loads(out.stdout.splitlines()[-1])) & set(NOT_AT_START) == set()
+
+
+WARM = """
+import json, sys
+from authdoctor.web import create_app, warm
+warm(create_app(test_config={"RATELIMIT_ENABLED": False, "DOORS": set(sys.argv[1].split(","))}))
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+@pytest.mark.parametrize("doors, warmed, not_warmed", [
+    ("api", {"sqlalchemy", "alembic"}, {"slack_sdk", "markdown", "nh3"}),
+    ("page,api,slack", {"sqlalchemy", "alembic", "slack_sdk", "markdown", "nh3"}, set()),
+])
+def test_warm_imports_what_the_open_doors_would_import_on_first_use(tmp_path, doors, warmed, not_warmed):
+    import json
+    import os
+    import subprocess
+    import sys
+    from authdoctor.feedback import Store, store_url
+    Store(store_url(None, tmp_path / "data")).upgrade("head")  # migrated already: the start itself needs no database layer
+    env = dict(os.environ, AUTHDOCTOR_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-c", WARM, doors], env=env, capture_output=True, text=True, check=True)
+    loaded = set(json.loads(out.stdout.splitlines()[-1]))
+    assert warmed <= loaded and not (not_warmed & loaded)

@@ -51,10 +51,13 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None, env:
     security.init_app(app)
     errors.init_app(app)
     logs.init_app(app, env.log_level)
-    _open_doors(app, frozenset(app.config.get("DOORS") or env.doors))
+    doors = frozenset(app.config.get("DOORS") or env.doors)
+    app.extensions["authdoctor.doors"] = doors
+    _open_doors(app, doors)
     limiter = ratelimit.init_app(app)
-    ratelimit.exempt_slack(limiter, slack.bp)
-    limiter.exempt(ops.bp)  # monitors poll it
+    if limiter is not None:
+        ratelimit.exempt_slack(limiter, slack.bp)
+        limiter.exempt(ops.bp)  # monitors poll it
     metrics.init_app(app)
     for note in env.deprecated:
         log.warning(note)
@@ -85,6 +88,27 @@ def _open_doors(app: Flask, doors: frozenset[str]) -> None:
             return
         if request.blueprint in closed or ("page" not in doors and request.endpoint == "static"):
             raise NotFound()
+
+
+# What a door imports on its first use rather than at start (each is a tenth of a second or more):
+# Slack's SDK, the Markdown renderer, the feedback store's database layer.
+FIRST_USE = {"slack": ("slack_sdk.signature", "slack_sdk.webhook", "slack_sdk.models.blocks"),
+             "page": ("markdown", "nh3"),
+             "feedback": ("authdoctor.feedback.check", "authdoctor.feedback.store")}
+
+
+def warm(app: Flask) -> None:
+    """Import now what the open doors would import on first use. For a server that forks its workers
+    from a loaded app (gunicorn's master, gunicorn_conf.py): done once there, the workers share it,
+    instead of each paying on its first Slack request, page or feedback."""
+    import importlib
+
+    doors = app.extensions.get("authdoctor.doors", frozenset(DOOR_BLUEPRINTS))
+    # every door takes feedback (the page's and the API's routes, Slack's buttons)
+    groups = [g for g in ("slack", "page") if g in doors] + (["feedback"] if doors else [])
+    for group in groups:
+        for name in FIRST_USE[group]:
+            importlib.import_module(name)
 
 
 def doctor() -> Doctor:

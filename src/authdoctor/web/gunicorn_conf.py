@@ -219,6 +219,16 @@ proc_name = "authdoctor"
 control_socket_disable = True
 
 
+def when_ready(server):
+    # in the master, after the app is loaded and before any worker is forked: what the doors import
+    # on first use (Slack's SDK, Markdown, the feedback store's database layer) is imported once here
+    # and shared by every worker, instead of each worker paying for it on its first such request
+    if server.cfg.preload_app:
+        from authdoctor.web import warm
+
+        warm(server.app.wsgi())
+
+
 def on_starting(server):
     # memory state is per worker: say so once, at start, where the operator looks
     n = server.cfg.workers

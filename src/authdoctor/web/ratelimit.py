@@ -31,11 +31,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Flask, current_app, request
-from flask_limiter import ExemptionScope, Limiter
-from flask_limiter.util import get_remote_address
-from limits import parse_many
+
+if TYPE_CHECKING:
+    from flask_limiter import Limiter
 
 log = logging.getLogger("authdoctor.ratelimit")
 
@@ -76,6 +77,8 @@ def slack_slow_down() -> str | None:
     cfg = current_app.config
     if not cfg.get("RATELIMIT_ENABLED"):
         return None
+    from limits import parse_many
+
     limiter: Limiter = current_app.extensions["authdoctor.limiter"]
     team, user = slack_ids()
     checks = (("team", team, cfg.get("RATELIMIT_SLACK") or SLACK_DEFAULT, "this workspace"),
@@ -99,8 +102,9 @@ def slack_slow_down() -> str | None:
     return None
 
 
-def init_app(app: Flask) -> Limiter:
-    """The limiter, its storage chosen (Redis when REDIS_URL is set) and its defaults in app.config."""
+def init_app(app: Flask) -> Limiter | None:
+    """The limiter, its storage chosen (Redis when REDIS_URL is set) and its defaults in app.config;
+    None when limiting is off: flask-limiter is not even imported then (it is a tenth of a second)."""
     cfg = app.config
     cfg.setdefault("RATELIMIT_SLACK", SLACK_DEFAULT)
     cfg.setdefault("RATELIMIT_SLACK_USER", SLACK_USER_DEFAULT)
@@ -115,6 +119,11 @@ def init_app(app: Flask) -> Limiter:
     # a Redis outage must not take diagnosis down: the limit is skipped (flask-limiter logs it)
     cfg.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
     cfg.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if not cfg.get("RATELIMIT_ENABLED", True):
+        return None
+
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
 
     limiter = Limiter(key_func=get_remote_address)
     # after the request id is set (errors.init_app), so a 429 carries one too
@@ -129,4 +138,6 @@ def init_app(app: Flask) -> Limiter:
 def exempt_slack(limiter: Limiter, slack_bp: Blueprint) -> None:
     """Slack posts all come from Slack's own addresses: a per-address limit would be one limit
     for every team at once; the Slack door limits per team and user itself (slack_slow_down)."""
+    from flask_limiter import ExemptionScope
+
     limiter.exempt(slack_bp, flags=ExemptionScope.DEFAULT | ExemptionScope.APPLICATION)
