@@ -55,3 +55,25 @@ def test_a_re_posted_paste_is_masked_once_and_no_unmasked_paste_is_kept(kb):
     assert again.paste is first.paste and secret not in first.paste.text
     kept = [(k, v) for k, v in doctor._masked.items()]
     assert kept and all(isinstance(k, bytes) and secret not in v.text for k, v in kept)
+
+
+def test_a_sign_authdoctor_doctor_found_is_said_to_come_from_the_machine_not_from_you(doctor, icti_provider):
+    lead = doctor.diagnose(icti_provider).causes[0].id
+    answer = doctor.diagnose(icti_provider, machine={"signs": [lead]})
+    why = " ".join(next(c for c in answer.causes if c.id == lead).why)
+    assert "authdoctor doctor found on this machine that its sign matches" in why and "You said" not in why
+    assert answer.hints_used["signs"].source == "machine"
+
+
+def test_a_persons_answer_wins_over_what_the_machine_read_for_the_same_hint(doctor, icti_provider):
+    answer = doctor.diagnose(icti_provider, hints={"runner": "local"}, machine={"runner": "github-actions"})
+    assert answer.hints_used["runner"] == HintUse("local", "user", "local")
+
+
+def test_a_value_read_off_the_machine_is_not_discounted_as_a_possibly_mistaken_answer(doctor, icti_provider):
+    # a person's "AKIA, no session token" may be a misread (hints.yaml's misreport); the machine read the key itself
+    facts = {"key_prefix": "AKIA", "has_session_token": False}
+    said, read = doctor.diagnose(icti_provider, hints=facts), doctor.diagnose(icti_provider, machine=facts)
+    assert said.causes[0].id == read.causes[0].id and read.causes[0].probability > said.causes[0].probability
+    assert any("(read from this machine)" in w for w in read.causes[0].why)
+    assert not any("(read from this machine)" in w for w in said.causes[0].why)

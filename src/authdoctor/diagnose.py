@@ -69,12 +69,16 @@ class Doctor:
         return red
 
     def diagnose(self, text: str | Redaction, *, hints: Mapping[str, Any] | None = None,
-                 unknown: Iterable[str] = ()) -> Diagnosis:
+                 unknown: Iterable[str] = (), machine: Mapping[str, Any] | None = None) -> Diagnosis:
         """Diagnose a paste. `text` is the raw paste, or a paste already masked by
         `redact` (a door that had to mask it first, or a conversation's next step
-        handing back `Diagnosis.paste`): either way it is masked exactly once."""
+        handing back `Diagnosis.paste`): either way it is masked exactly once.
+        `hints` are a person's answers; `machine` are hints `authdoctor doctor` read
+        off the machine, which are not a person's (possibly mistaken) answers and
+        are said to come from the machine; a person's answer to the same hint wins."""
         kb = self.kb
         user = check_hints(kb, hints)
+        read = check_hints(kb, machine) if machine else {}
         skipped = set(unknown or ())
         for key, value in (hints or {}).items():
             if value is None or value == UNKNOWN:
@@ -89,6 +93,9 @@ class Doctor:
         for key, value in found.hints.items():
             if key not in skipped:
                 values[key], sources[key] = value, found.sources[key]
+        for key, value in read.items():
+            if key not in skipped:
+                values[key], sources[key] = value, "machine"
         for key, value in user.items():
             values[key], sources[key] = value, "user"
         features = {k: feature_value(kb.hints[k], v) for k, v in values.items()}

@@ -17,7 +17,7 @@ from .knowledge.commands import FIX_KINDS
 from .redact import Redaction
 
 STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
-SOURCES = ("user", "text", "variant")
+SOURCES = ("user", "machine", "text", "variant")
 
 
 @dataclass(frozen=True)

@@ -158,17 +158,21 @@ class Kind:
         eps = hint.misreport
         return (1.0 - eps) * self.likelihood(hint, cause, feature) + eps * hint.base[feature]
 
-    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, from_text: bool) -> list[tuple[float, str]]:
-        """Lines for the cause's "why", each with its weight (how far it moved the cause)."""
-        lik = self.likelihood(hint, cause, feature) if from_text else self.answered(hint, cause, feature)
+    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, str]]:
+        """Lines for the cause's "why", each with its weight (how far it moved the cause).
+
+        `source` is where the value came from: "user" (an answer, which may be mistaken),
+        "machine" (read by `authdoctor doctor`), "text" or "variant" (the paste)."""
+        lik = self.answered(hint, cause, feature) if source == "user" else self.likelihood(hint, cause, feature)
         factor = lik / hint.base[feature]
         if 1 / NOTEWORTHY < factor < NOTEWORTHY:
             return []
         reason = answer_why(hint, cause, feature)
         label = self.label(hint, feature)
-        if from_text:
+        if source != "user":
+            where = "this machine" if source == "machine" else "the pasted text"
             direction = "more" if factor > 1 else "less"
-            return [(abs(math.log(factor)), f"{label} (read from the pasted text): {direction} likely ×{factor:.2g}. {reason}")]
+            return [(abs(math.log(factor)), f"{label} (read from {where}): {direction} likely ×{factor:.2g}. {reason}")]
         if factor <= RULES_OUT:
             return [(abs(math.log(factor)),
                      f"{label}: this rules it out (×{factor:.2g}); it stays listed only in case that answer is mistaken, "
@@ -374,14 +378,15 @@ class SignsKind(Kind):
         # hit, false_hit and miss already are how often people read a sign right and wrong
         return self.likelihood(hint, cause, feature)
 
-    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, from_text: bool) -> list[tuple[float, str]]:
+    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, str]]:
+        who = "You said" if source == "user" else "authdoctor doctor found on this machine that"
         if cause.id in feature:
-            return [(3.0, f"You said its sign matches: \"{cause.sign}\"")]
+            return [(3.0, f"{who} its sign matches: \"{cause.sign}\"")]
         n = feature.count("!" + cause.id)
         if not n:
             return []
         times = f" ({'twice' if n == 2 else f'{n} times'})" if n > 1 else ""
-        return [(2.0, f"You said its sign does not match{times}: \"{cause.sign}\"")]
+        return [(2.0, f"{who} its sign does not match{times}: \"{cause.sign}\"")]
 
     def offer(self, kb: KB, hint: Hint, probs: Mapping[str, float], given: Any) -> Offer | None:
         before = tuple(given or ())

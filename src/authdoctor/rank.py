@@ -85,8 +85,7 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[st
         moves = []
         for key, fv in features.items():
             hint = kb.hints[key]
-            from_text = (feature_sources or {}).get(key) in ("text", "variant")
-            moves += kind(hint).reasons(hint, cause, fv, from_text=from_text)
+            moves += kind(hint).reasons(hint, cause, fv, source=(feature_sources or {}).get(key, "user"))
         for m in markers:
             factor = cause.markers.get(m, 1.0)
             if factor >= NOTEWORTHY or factor <= 1 / NOTEWORTHY:

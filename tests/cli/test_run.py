@@ -273,7 +273,7 @@ def test_the_actions_run_step_keeps_the_exit_code_and_writes_the_job_summary(wor
     # as GitHub runs a composite step's `shell: bash`
     r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(tmp / "step.sh")], cwd=world["dir"], env=env,
                        capture_output=True, timeout=120)
-    assert r.returncode == 1 and (tmp / "output").read_text() == "exit-code=1\n"
+    assert r.returncode == 1 and (tmp / "output").read_text() == "exit-code=1\n", r.stderr.decode()[-3000:]
     summary = (tmp / "summary.md").read_text()
     assert summary.startswith("### AuthDoctor: `InvalidClientTokenId`") and "github-actions" in summary
 

@@ -176,7 +176,8 @@ def render_markdown(answer: Diagnosis, *, all_fixes: bool = False) -> str:
                 out += _md_fix(f, "#####")
             if c.docs:
                 out += ["Docs: " + " · ".join(f"<{u}>" for u in c.docs if u.startswith("https://")), ""]
-        used = ", ".join(f"`{k}={hint_text(h.value)}`" + (" (read from the text)" if h.source != "user" else "")
+        from_where = {"user": "", "machine": " (read from this machine)"}
+        used = ", ".join(f"`{k}={hint_text(h.value)}`" + from_where.get(h.source, " (read from the text)")
                          for k, h in answer.hints_used.items())
         if used:
             out += [f"What was known: {used}", ""]

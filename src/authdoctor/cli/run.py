@@ -176,13 +176,13 @@ class Prefetch(threading.Thread):
         self.failure: BaseException | None = None
 
     def run(self) -> None:
+        # anything else raised here is raised again in the main thread, as if it had done the work itself
         try:
             self.doctor = Doctor(knowledge.load(self.args.kb))
+            self.inspection = inspect_args(self.args, self.directory)
         except knowledge.KBError as exc:
             self.kb_error = exc
-        try:
-            self.inspection = inspect_args(self.args, self.directory)
-        except BaseException as exc:  # raised again in the main thread, as if it had inspected there
+        except BaseException as exc:
             self.failure = exc
 
 
@@ -197,9 +197,9 @@ def diagnose_tail(doctor: Doctor, tail: str, args: Any, directory: str, user_hin
         return None
     if inspection is None:
         inspection = inspect_args(args, directory)
-    hints, _ = checked_hints(doctor.kb, inspection)
-    hints.update(user_hints)
-    return doctor.diagnose(first.paste, hints=hints), inspection, hints
+    machine, _ = checked_hints(doctor.kb, inspection)
+    answer = doctor.diagnose(first.paste, hints=user_hints, machine=machine)
+    return answer, inspection, {**machine, **user_hints}
 
 
 def emit(found: tuple[Diagnosis, Any, dict[str, Any]], fmt: str, out: IO[str], *, all_fixes: bool = False) -> None:
@@ -241,12 +241,12 @@ def cmd_run(args: Any) -> int:
     if code == 0:
         return 0  # a success exits at once, whatever the prefetch was still reading
     ready.join()
-    if ready.doctor is None:
+    if ready.failure is not None:
+        raise ready.failure
+    if ready.kb_error is not None or ready.doctor is None:
         problems = len(ready.kb_error.problems) if ready.kb_error else 0
         print(f"authdoctor: the knowledge base does not load ({problems} problem(s)); no diagnosis", file=sys.stderr)
         return code
-    if ready.failure is not None:
-        raise ready.failure
     try:
         found = diagnose_tail(ready.doctor, tail.text(), args, directory, dict(args.hint or []), inspection=ready.inspection)
     except HintError as exc:
