@@ -171,8 +171,9 @@ def _cache_of(kb: KB) -> _Cache:
 
 def _split_gain(ps: Sequence[float], columns: Sequence[Sequence[float]], h0: float) -> tuple[float, list[list[float]]]:
     """Split.gain in one pass over plain lists (columns[i][j] = P(answer i | cause j)), with the
-    same arithmetic in the same order, so the same bits; also each answer's posterior, for hands_lead."""
-    total = 0.0
+    same arithmetic in the same order, summed by sum() as Split.gain sums, so the same bits on any
+    Python; also each answer's posterior, for hands_lead."""
+    terms = []
     posts: list[list[float]] = []
     log2 = math.log2
     for column in columns:
@@ -180,13 +181,9 @@ def _split_gain(ps: Sequence[float], columns: Sequence[Sequence[float]], h0: flo
         pv = sum(joint)
         if pv > 0:
             post = [x / pv for x in joint]
-            acc = 0.0
-            for x in post:
-                if x > 0:
-                    acc += x * log2(x)
-            total += pv * -acc
+            terms.append(pv * -sum([x * log2(x) for x in post if x > 0]))
             posts.append(post)
-    return h0 - total, posts
+    return h0 - sum(terms), posts
 
 
 def _hands_lead(causes: Sequence[str], lead: str, posts: list[list[float]]) -> bool:
