@@ -1,5 +1,14 @@
 """Hints move the ranking the way the article and real reports reason."""
+import math
+from pathlib import Path
+
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from authdoctor.hints import NOTEWORTHY, kind
+from authdoctor.rank import Ranked, log_posterior, priors_for, rank, softmax
 
 
 def _ranks(doctor, text, hints=None):
@@ -148,3 +157,107 @@ def test_a_reason_read_from_the_text_is_not_weighed_as_a_possibly_mistaken_answe
     p = {c.id: c.probability for c in from_text.causes}
     q = {c.id: c.probability for c in told.causes}
     assert p["region-not-enabled"] > q["region-not-enabled"]
+
+
+# --- the same answers as working every factor and line out on every call ------------------------
+
+def _reference_log_posterior(kb, priors, features, markers, feature_sources=None):
+    """log_posterior as it was before each feature's and marker's log factors were kept per KB."""
+    scores = {}
+    sources = feature_sources or {}
+    for cid, prior in priors.items():
+        cause = kb.causes[cid]
+        s = math.log(prior)
+        for key, fv in features.items():
+            hint = kb.hints[key]
+            k = kind(hint)
+            s += math.log(k.answered(hint, cause, fv) if sources.get(key) == "user" else k.likelihood(hint, cause, fv))
+        for m in markers:
+            s += math.log(cause.markers.get(m, 1.0))
+        scores[cid] = s
+    return scores
+
+
+def _reference_rank(kb, error, variant, features, markers, feature_sources=None, scores=None):
+    """rank as it was before the why-lines were kept per KB: every line written again on every call."""
+    markers = list(markers)
+    priors, sources = priors_for(error, variant)
+    probs = softmax(scores if scores is not None else _reference_log_posterior(kb, priors, features, markers, feature_sources))
+    total_prior = sum(priors.values())
+    out = []
+    for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):
+        cause = kb.causes[cid]
+        why = []
+        share = priors[cid] / total_prior
+        src = f" ({sources[cid]})" if sources.get(cid) else ""
+        why.append(f"Before any hint: {share:.0%} of {error.id} reports{src}.")
+        moves = []
+        for key, fv in features.items():
+            hint = kb.hints[key]
+            moves += kind(hint).reasons(hint, cause, fv, source=(feature_sources or {}).get(key, "user"))
+        for m in markers:
+            factor = cause.markers.get(m, 1.0)
+            if factor >= NOTEWORTHY or factor <= 1 / NOTEWORTHY:
+                reason = cause.why.get(m) or kb.markers[m].description
+                direction = "more" if factor > 1 else "less"
+                moves.append((abs(math.log(factor)), f"The text shows {kb.markers[m].description}: {direction} likely ×{factor:.2g}. {reason}"))
+        why.extend(text for _, text in sorted(moves, key=lambda x: -x[0]))
+        out.append(Ranked(cid, p, tuple(why)))
+    return out
+
+
+def _same_as_the_reference(kb, error, variant, features, markers, sources):
+    priors, _ = priors_for(error, variant)
+    scores = log_posterior(kb, priors, features, markers, sources)
+    assert scores == _reference_log_posterior(kb, priors, features, markers, sources)
+    assert rank(kb, error, variant, features, markers, sources, scores) == _reference_rank(kb, error, variant, features, markers, sources, scores)
+    assert rank(kb, error, variant, features, markers, sources) == _reference_rank(kb, error, variant, features, markers, sources)
+
+
+def test_the_ranking_is_the_reference_implementations_on_every_case(doctor):
+    kb = doctor.kb
+    cases = Path(__file__).resolve().parent / "cases"
+    compared = 0
+    for f in sorted(cases.glob("*.yaml")) + sorted((cases / "variants").glob("*.yaml")):
+        for case in (yaml.safe_load(f.read_text()) or {}).get("cases") or []:
+            for hints in ({k: v for k, v in (case.get("hints") or {}).items() if k in kb.hints}, None):
+                a = doctor.diagnose(case["error"], hints=hints)
+                if not a.recognized:
+                    continue
+                error = kb.errors[a.error_code]
+                variant = next(v for v in error.variants if v.id == a.variant.id)
+                features = {k: u.feature for k, u in a.hints_used.items()}
+                _same_as_the_reference(kb, error, variant, features, a.markers, {k: u.source for k, u in a.hints_used.items()})
+                compared += 1
+    assert compared > 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_the_ranking_is_the_reference_implementations_on_generated_evidence(kb, data):
+    error = data.draw(st.sampled_from(sorted(kb.errors.values(), key=lambda e: e.id)))
+    variant = data.draw(st.sampled_from((None, *error.variants)))
+    features, sources = {}, {}
+    for key in data.draw(st.lists(st.sampled_from(sorted(kb.hints)), unique=True, max_size=8)):
+        hint = kb.hints[key]
+        if hint.type == "signs":
+            ids = list(error.priors)
+            features[key] = tuple(data.draw(st.lists(st.sampled_from(ids + ["!" + c for c in ids]), max_size=5)))
+        else:
+            features[key] = data.draw(st.sampled_from(hint.values))
+        source = data.draw(st.sampled_from(("user", "machine", "text", "variant", None)))
+        if source is not None:
+            sources[key] = source
+    markers = data.draw(st.lists(st.sampled_from(sorted(kb.markers)), unique=True, max_size=4))
+    _same_as_the_reference(kb, error, variant, features, markers, sources or None)
+    _same_as_the_reference(kb, error, variant, features, markers, sources)  # a second time: from what was kept
+
+
+def test_a_list_of_signs_ranks_as_its_tuple_does(kb):
+    error = kb.errors["InvalidClientTokenId"]
+    a, b = list(error.priors)[:2]
+    as_list = {"signs": [a, "!" + b], "key_prefix": "ASIA"}
+    as_tuple = {"signs": (a, "!" + b), "key_prefix": "ASIA"}
+    sources = {"signs": "user", "key_prefix": "text"}
+    assert rank(kb, error, None, as_list, [], sources) == rank(kb, error, None, as_tuple, [], sources)
+    assert rank(kb, error, None, as_list, [], sources) == _reference_rank(kb, error, None, as_list, [], sources)

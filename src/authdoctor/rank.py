@@ -9,11 +9,13 @@ over the error's causes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .hints import NOTEWORTHY, Feature, kind
-from .knowledge import KB, ErrorCode, Variant
+from .knowledge import KB, Cause, ErrorCode, Variant
 
 # The KB's likelihood ratios are deliberately conservative estimates, so the raw
 # posterior understates how often the first cause is right; the probabilities
@@ -39,21 +41,117 @@ def priors_for(error: ErrorCode, variant: Variant | None) -> tuple[dict[str, flo
     return priors, sources
 
 
+class _PerCause(dict[str, Any]):
+    """cause id -> what `fill` gives for that cause, each worked out on first use and kept."""
+
+    def __init__(self, causes: Mapping[str, Cause], fill: Callable[[Cause], Any]):
+        super().__init__()
+        self.causes, self.fill = causes, fill
+
+    def __missing__(self, cid: str) -> Any:
+        value = self[cid] = self.fill(self.causes[cid])
+        return value
+
+
+class _Evidence:
+    """What one feature value or marker says about each cause, for one KB: its log factor
+    and its why-lines. They depend only on the frozen KB, so every diagnosis after the
+    first that meets them reads them instead of working them out again."""
+    LIMIT = 50_000  # a differential answer list grows with a conversation: a bound on a long-lived server
+
+    def __init__(self, kb: KB):
+        self.hints, self.causes, self.markers = kb.hints, kb.causes, kb.markers
+        self.logs: dict[tuple[str, Any, bool], _PerCause] = {}
+        self.reasons: dict[tuple[str, Any, str], _PerCause] = {}
+        self.marker_logs: dict[str, _PerCause] = {}
+        self.marker_moves: dict[str, _PerCause] = {}
+        self.before: dict[tuple[str, str | None], dict[str, str]] = {}
+
+    def log(self, key: str, fv: Feature, user: bool) -> _PerCause:
+        """cause -> log P(the hint's value | cause), weighed as a possibly mistaken answer when a person gave it."""
+        hint = self.hints[key]
+        k = kind(hint)
+        if user:
+            return self._column(self.logs, (key, fv, user), lambda c: math.log(k.answered(hint, c, fv)))
+        return self._column(self.logs, (key, fv, user), lambda c: math.log(k.likelihood(hint, c, fv)))
+
+    def why(self, key: str, fv: Feature, source: str) -> _PerCause:
+        """cause -> the hint's lines for its "why", with their weights, as `source` gave the value."""
+        hint = self.hints[key]
+        k = kind(hint)
+        return self._column(self.reasons, (key, fv, source), lambda c: k.reasons(hint, c, fv, source=source))
+
+    def _column(self, table: dict[Any, _PerCause], key: tuple[str, Any, Any], fill: Callable[[Cause], Any]) -> _PerCause:
+        try:
+            col = table.get(key)
+        except TypeError:  # a value that cannot be a key (a list of signs, not a tuple): worked out, not kept
+            return _PerCause(self.causes, fill)
+        if col is None:
+            if len(table) >= self.LIMIT:
+                table.clear()
+            col = table[key] = _PerCause(self.causes, fill)
+        return col
+
+    def marker_log(self, m: str) -> _PerCause:
+        col = self.marker_logs.get(m)
+        if col is None:
+            col = self.marker_logs[m] = _PerCause(self.causes, lambda c: math.log(c.markers.get(m, 1.0)))
+        return col
+
+    def marker_move(self, m: str) -> _PerCause:
+        """cause -> the marker's line for its "why" with its weight, or None when it moves the cause too little."""
+        col = self.marker_moves.get(m)
+        if col is None:
+            marker = self.markers[m]
+
+            def move(cause: Cause) -> tuple[float, str] | None:
+                factor = cause.markers.get(m, 1.0)
+                if not (factor >= NOTEWORTHY or factor <= 1 / NOTEWORTHY):
+                    return None
+                reason = cause.why.get(m) or marker.description
+                direction = "more" if factor > 1 else "less"
+                return (abs(math.log(factor)), f"The text shows {marker.description}: {direction} likely ×{factor:.2g}. {reason}")
+            col = self.marker_moves[m] = _PerCause(self.causes, move)
+        return col
+
+    def prior_lines(self, error: ErrorCode, variant: Variant | None) -> dict[str, str]:
+        """cause -> the first line of its "why": its share of the error's reports before any hint."""
+        key = (error.id, variant.id if variant is not None else None)
+        lines = self.before.get(key)
+        if lines is None:
+            priors, sources = priors_for(error, variant)
+            total_prior = sum(priors.values())
+            lines = self.before[key] = {
+                cid: f"Before any hint: {prior / total_prior:.0%} of {error.id} reports"
+                     + (f" ({sources[cid]})" if sources.get(cid) else "") + "."
+                for cid, prior in priors.items()}
+        return lines
+
+
+_EVIDENCE: dict[int, tuple[weakref.ref[KB], _Evidence]] = {}
+
+
+def _evidence(kb: KB) -> _Evidence:
+    entry = _EVIDENCE.get(id(kb))
+    if entry is None or entry[0]() is not kb:
+        key = id(kb)
+        entry = _EVIDENCE[key] = (weakref.ref(kb, lambda _: _EVIDENCE.pop(key, None)), _Evidence(kb))
+    return entry[1]
+
+
 def log_posterior(kb: KB, priors: dict[str, float], features: Mapping[str, Feature],
                   markers: Iterable[str], feature_sources: Mapping[str, str] | None = None) -> dict[str, float]:
     """log(prior x evidence) per cause, before normalising. An answer a person gave
     (source "user") weighs as a possibly mistaken one: see `hints.Kind.answered`."""
-    scores = {}
+    ev = _evidence(kb)
     sources = feature_sources or {}
+    columns = [ev.log(key, fv, sources.get(key) == "user") for key, fv in features.items()]
+    columns += [ev.marker_log(m) for m in markers]
+    scores = {}
     for cid, prior in priors.items():
-        cause = kb.causes[cid]
         s = math.log(prior)
-        for key, fv in features.items():
-            hint = kb.hints[key]
-            k = kind(hint)
-            s += math.log(k.answered(hint, cause, fv) if sources.get(key) == "user" else k.likelihood(hint, cause, fv))
-        for m in markers:
-            s += math.log(cause.markers.get(m, 1.0))
+        for col in columns:  # in the order the features and then the markers come, so the same sums
+            s += col[cid]
         scores[cid] = s
     return scores
 
@@ -72,26 +170,22 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[st
          feature_sources: Mapping[str, str] | None = None, scores: Mapping[str, float] | None = None) -> list[Ranked]:
     """The error's causes, most likely first, each with the reasons it stands where it does."""
     markers = list(markers)
-    priors, sources = priors_for(error, variant)
-    probs = softmax(scores if scores is not None else log_posterior(kb, priors, features, markers, feature_sources))
-    total_prior = sum(priors.values())
+    ev = _evidence(kb)
+    if scores is None:
+        scores = log_posterior(kb, priors_for(error, variant)[0], features, markers, feature_sources)
+    probs = softmax(scores)
+    before = ev.prior_lines(error, variant)
+    why_columns = [ev.why(key, fv, (feature_sources or {}).get(key, "user")) for key, fv in features.items()]
+    marker_columns = [ev.marker_move(m) for m in markers]
     out = []
     for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):
-        cause = kb.causes[cid]
-        why = []
-        share = priors[cid] / total_prior
-        src = f" ({sources[cid]})" if sources.get(cid) else ""
-        why.append(f"Before any hint: {share:.0%} of {error.id} reports{src}.")
-        moves = []
-        for key, fv in features.items():
-            hint = kb.hints[key]
-            moves += kind(hint).reasons(hint, cause, fv, source=(feature_sources or {}).get(key, "user"))
-        for m in markers:
-            factor = cause.markers.get(m, 1.0)
-            if factor >= NOTEWORTHY or factor <= 1 / NOTEWORTHY:
-                reason = cause.why.get(m) or kb.markers[m].description
-                direction = "more" if factor > 1 else "less"
-                moves.append((abs(math.log(factor)), f"The text shows {kb.markers[m].description}: {direction} likely ×{factor:.2g}. {reason}"))
-        why.extend(text for _, text in sorted(moves, key=lambda x: -x[0]))
-        out.append(Ranked(cid, p, tuple(why)))
+        moves: list[tuple[float, str]] = []
+        for col in why_columns:
+            moves += col[cid]
+        for col in marker_columns:
+            move = col[cid]
+            if move is not None:
+                moves.append(move)
+        moves.sort(key=lambda x: -x[0])
+        out.append(Ranked(cid, p, (before[cid], *(text for _, text in moves))))
     return out
