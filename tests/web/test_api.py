@@ -234,3 +234,33 @@ def test_the_compact_answer_keeps_every_fixed_field_and_drops_only_the_html(clie
 def test_an_unknown_detail_level_is_refused_naming_the_choices(client):
     r = client.post("/api/v1/diagnose?detail=everything", json={"error": "AccessDenied"})
     assert r.status_code == 400 and "'compact'" in r.get_json()["error"]["message"]
+
+
+def _without_html(answer: dict) -> dict:
+    """The compact form, spelled out: the answer less summary_html and each fix's detail_html."""
+    out = {k: v for k, v in answer.items() if k != "summary_html"}
+    out["causes"] = [{**{k: v for k, v in c.items() if k != "summary_html"},
+                      "fix": [{k: v for k, v in f.items() if k != "detail_html"} for f in c["fix"]]} for c in answer["causes"]]
+    return out
+
+
+def test_the_api_encodes_every_case_exactly_as_to_json_full_and_compact(doctor):
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from authdoctor.web.api import answer_json
+    n = 0
+    for f in sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.yaml")):
+        for case in (yaml.safe_load(f.read_text()) or {}).get("cases") or []:
+            for hints in ({}, case.get("hints") or {}):
+                try:
+                    answer = doctor.diagnose(case["error"], hints=hints)
+                except ValueError:
+                    continue
+                full = answer.to_json()
+                assert json.dumps(answer_json(answer)) == json.dumps(full)
+                assert json.dumps(answer_json(answer, html=False)) == json.dumps(_without_html(full))
+                n += 1
+    assert n > 100

@@ -112,6 +112,7 @@ def test_warm_imports_what_the_open_doors_would_import_on_first_use(tmp_path, do
     import os
     import subprocess
     import sys
+
     from authdoctor.feedback import Store, store_url
     Store(store_url(None, tmp_path / "data")).upgrade("head")  # migrated already: the start itself needs no database layer
     env = dict(os.environ, AUTHDOCTOR_DATA_DIR=str(tmp_path / "data"))

@@ -34,3 +34,17 @@ def test_openapi_document_describes_the_diagnose_endpoint(client):
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 def test_every_operation_answers_as_its_document_says(case):
     case.call_and_validate()
+
+
+def test_the_document_describes_the_compact_answer_as_served(client, icti):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    (detail,) = doc["paths"]["/api/v1/diagnose"]["post"]["parameters"]
+    assert detail["name"] == "detail" and detail["schema"]["enum"] == ["full", "compact"]
+    schemas = doc["components"]["schemas"]
+    answer = client.post("/api/v1/diagnose?detail=compact", json={"error": icti}).get_json()
+    assert set(answer) == set(schemas["DiagnosisCompact"]["properties"]) == set(schemas["DiagnosisCompact"]["required"])
+    for cause in answer["causes"]:
+        assert set(cause) == set(schemas["RankedCauseCompact"]["required"])
+        assert all(set(f) == set(schemas["FixStepCompact"]["required"]) for f in cause["fix"])
+    assert set(schemas["Diagnosis"]["required"]) - set(schemas["DiagnosisCompact"]["required"]) == {"summary_html"}
+    assert set(schemas["FixStep"]["required"]) - set(schemas["FixStepCompact"]["required"]) == {"detail_html"}

@@ -13,15 +13,41 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Union
 
 from .. import __version__
-from ..diagnosis import Diagnosis, json_name
+from ..diagnosis import Diagnosis, FixStep, RankedCause, json_name
 from ..hints import kind
 from ..knowledge import KB
 
+# What `POST /api/v1/diagnose?detail=compact` leaves out of the answer (web/api.py): the HTML
+# renderings, which repeat the text fields beside them.
+HTML_FIELDS = frozenset({(Diagnosis, "summary_html"), (RankedCause, "summary_html"), (FixStep, "detail_html")})
+COMPACT = "Compact"
 
-def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
+
+def _held(tp: Any) -> list[type]:
+    """The dataclasses a field's type names, through Optional, tuples, lists and mappings."""
+    if is_dataclass(tp) and isinstance(tp, type):
+        return [tp]
+    return [c for a in typing.get_args(tp) for c in _held(a)]
+
+
+def schemas(root: type, *, enums: dict[str, list], leave_out: frozenset[tuple[type, str]] = frozenset(),
+            suffix: str = "") -> dict[str, dict]:
     """JSON Schema (OpenAPI 3.0 dialect) for a frozen answer type and every type it holds,
-    one named schema each, read from the same dataclasses that `to_json()` walks."""
+    one named schema each, read from the same dataclasses that `to_json()` walks. The fields in
+    `leave_out` are left out, and every type that holds one of them, itself or deeper, is named
+    with `suffix` (the others are the same schemas as without)."""
     out: dict[str, dict] = {}
+    holds: dict[type, bool] = {}
+
+    def held(cls: type) -> bool:
+        if cls not in holds:
+            holds[cls] = False  # placed first: a type that holds itself
+            hints = typing.get_type_hints(cls)
+            holds[cls] = any((cls, f.name) in leave_out or any(held(c) for c in _held(hints[f.name])) for f in fields(cls))
+        return holds[cls]
+
+    def name_of(cls: type) -> str:
+        return cls.__name__ + suffix if held(cls) else cls.__name__
 
     def of(tp: Any) -> dict:
         origin = typing.get_origin(tp)
@@ -38,19 +64,20 @@ def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
             return {"type": "object", "additionalProperties": of(args[1]) if len(args) == 2 else {}}
         if is_dataclass(tp) and isinstance(tp, type):
             add(tp)
-            return {"$ref": f"#/components/schemas/{tp.__name__}"}
+            return {"$ref": f"#/components/schemas/{name_of(tp)}"}
         return {bool: {"type": "boolean"}, str: {"type": "string"}, float: {"type": "number"},
                 int: {"type": "integer"}}.get(tp, {})
 
     def add(cls: type) -> None:
-        if cls.__name__ in out:
+        key = name_of(cls)
+        if key in out:
             return
-        out[cls.__name__] = {}  # placed first: a type that holds itself refers to it
+        out[key] = {}  # placed first: a type that holds itself refers to it
         hints = typing.get_type_hints(cls)
         props, required = {}, []
         for f in fields(cls):
             name = json_name(f)
-            if name is None:
+            if name is None or (cls, f.name) in leave_out:
                 continue
             schema = of(hints[f.name])
             if "enum" in f.metadata:
@@ -58,13 +85,14 @@ def schemas(root: type, *, enums: dict[str, list]) -> dict[str, dict]:
             schema.update(f.metadata.get("schema", {}))
             props[name] = schema
             required.append(name)
-        out[cls.__name__] = {"type": "object", "required": required, "properties": props}
+        out[key] = {"type": "object", "required": required, "properties": props}
 
     add(root)
     return out
 
 
 def openapi_document(kb: KB) -> dict:
+    enums = {"cause_ids": list(kb.cause_ids), "hint_keys": list(kb.hints)}
     # the feedback checks bring the database layer (SQLAlchemy, Alembic): only when the document is asked for
     from ..feedback.check import request_schemas
     error_schema = {
@@ -104,9 +132,18 @@ def openapi_document(kb: KB) -> dict:
             "/api/v1/diagnose": {"post": {
                 "summary": "Diagnose a pasted Terraform/AWS credential error.",
                 "operationId": "diagnose",
+                "parameters": [{
+                    "name": "detail", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["full", "compact"], "default": "full"},
+                    "description": "`full` (the default): the whole answer (schema Diagnosis). `compact`: the same answer "
+                                   "without its HTML renderings, `summary_html` and each fix's `detail_html`, which repeat the "
+                                   "Markdown and text fields beside them (schema DiagnosisCompact): about two thirds of the bytes, "
+                                   "for clients that render the Markdown themselves or show no summaries"}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DiagnoseRequest"}}}},
                 "responses": {
-                    "200": {"description": "the diagnosis", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Diagnosis"}}}},
+                    "200": {"description": "the diagnosis: Diagnosis, or DiagnosisCompact with `?detail=compact`",
+                            "content": {"application/json": {"schema": {"anyOf": [
+                                {"$ref": "#/components/schemas/Diagnosis"}, {"$ref": f"#/components/schemas/Diagnosis{COMPACT}"}]}}}},
                     "400": err("bad JSON, a missing or empty field, an unknown hint or a value outside its domain"),
                     "413": err("the body is larger than 64 KiB"),
                     "415": err("the body is not application/json"),
@@ -140,5 +177,6 @@ def openapi_document(kb: KB) -> dict:
         },
         "components": {"schemas": {"DiagnoseRequest": request_schema, "Error": error_schema,
                                    **request_schemas(kb, hints_schema),
-                                   **schemas(Diagnosis, enums={"cause_ids": list(kb.cause_ids), "hint_keys": list(kb.hints)})}},
+                                   **schemas(Diagnosis, enums=enums),
+                                   **schemas(Diagnosis, enums=enums, leave_out=HTML_FIELDS, suffix=COMPACT)}},
     }

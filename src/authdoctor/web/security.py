@@ -11,6 +11,9 @@ from ..diagnosis import Diagnosis
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
+HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+           ("X-Frame-Options", "DENY"), ("Cache-Control", "no-store"))
+
 access_log = logging.getLogger("authdoctor.access")
 
 # The log names a request by its route rule, never by its path or query (a
@@ -34,11 +37,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Cache-Control", "no-store")
+        # each header unless the view set its own; one pass over the response's headers, where
+        # werkzeug's setdefault looks each one up and raises and catches a KeyError per miss
+        present = {k.lower() for k, _ in resp.headers}
+        for name, value in HEADERS:
+            if name.lower() not in present:
+                resp.headers.add(name, value)
         if getattr(g, "request_id", None):
             resp.headers["X-Request-Id"] = g.request_id
         entry = {
