@@ -3,7 +3,11 @@
 `Matcher.match()` scores only the shapes that could still win and `closest()` only
 the ones that could still enter its list; `exhaustive=True` is the scan over every
 shape. They are compared on every real paste (the corpus, its variants and, for
-this check only, the holdout), in CI-log noise, and on generated knowledge bases.
+this check only, the holdout), in CI-log noise, and on generated knowledge bases
+(words changed at random, and the benchmark's renamed copies with near-duplicate
+shapes). The indexes and bounds the pruning stands on are checked on their own
+against what they stand for: the anchors found against `in`, the shapes a paste's
+pieces let through and the bounds against rapidfuzz's own scores.
 """
 import dataclasses
 import random
@@ -12,11 +16,12 @@ from types import MappingProxyType
 
 import pytest
 import yaml
+from bench.perf import real_cases, synthetic_kb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from authdoctor.match import Matcher, reach
+from authdoctor.match import UNANCHORED_THRESHOLD, Matcher, _Anchors, _Pieces, _whole_bound, reach
 from authdoctor.redact import redact
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -99,6 +104,14 @@ def test_generated_knowledge_bases_match_as_the_full_scan_does(kb, seed, keep, c
     _same(matcher, " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 60))))
 
 
+def test_the_benchmarks_synthetic_knowledge_base_matches_as_the_full_scan_does(kb):
+    """Renamed copies of every error (anchors kept or renamed as the benchmark does) and one
+    error with near-duplicate shapes: many anchored look-alikes and near-ties inside one error."""
+    matcher = Matcher(synthetic_kb(kb, 3, near_duplicates=40))
+    for case in real_cases()[::6]:
+        _same(matcher, case["error"])
+
+
 TEXT = st.text(alphabet="abcde :-.", min_size=0, max_size=320)
 
 
@@ -116,3 +129,32 @@ def test_the_bound_holds_for_long_strings_inside_noise(a, cut, noise, bar):
     for x, y in ((a, b), (b, a)):
         if not reach(x, y, bar):
             assert fuzz.partial_ratio(x, y, processor=None) < bar
+
+
+@settings(max_examples=300, deadline=None)
+@given(literals=st.lists(st.text(alphabet="abc -", max_size=7), max_size=12), text=st.text(alphabet="abc -\n", max_size=400))
+def test_the_anchor_index_finds_exactly_the_anchors_in_a_text(literals, text):
+    assert sorted(_Anchors(literals).present(text)) == sorted({a for a in literals if a in text})
+
+
+@settings(max_examples=300, deadline=None)
+@given(shapes=st.lists(st.text(alphabet="abcd :", min_size=1, max_size=140), min_size=1, max_size=8),
+       text=st.text(alphabet="abcd :", max_size=260), bar=st.sampled_from([UNANCHORED_THRESHOLD, 85.0, 75.0]))
+def test_the_piece_index_lets_through_every_shape_that_reaches_its_bar(shapes, text, bar):
+    let_through = _Pieces(shapes, bar).candidates(text)
+    for i, shape in enumerate(shapes):
+        if fuzz.partial_ratio(shape, text, processor=None) >= bar:
+            assert i in let_through
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.text(alphabet="abcd :", min_size=1, max_size=200), noise=TEXT, cut=st.integers(0, 320))
+def test_the_piece_index_lets_a_shape_through_inside_noise(a, noise, cut):
+    text = noise[:cut] + a + noise[cut:]
+    assert 0 in _Pieces([a], UNANCHORED_THRESHOLD).candidates(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(a=TEXT, b=TEXT)
+def test_the_one_pass_bound_is_never_below_the_score(a, b):
+    assert _whole_bound(a, b) >= fuzz.partial_ratio(a, b, processor=None)

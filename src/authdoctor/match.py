@@ -5,21 +5,37 @@ rapidfuzz's partial_ratio then scores each candidate variant against the best
 aligned window of the paste, so noise around the message costs nothing.
 Best match, never first match; never a guess when nothing is close.
 
-What is scored is cut down losslessly (issue 22): an error whose anchor is in the
-paste rules out every error without one, so only the anchored errors' shapes are
-scored; otherwise a shape counts only at UNANCHORED_THRESHOLD, and `reach()`, an
-upper bound of partial_ratio from a few longest-common-subsequence passes (a
-fraction of its cost), rules out the shapes that cannot get there. `closest()`
-keeps the n best errors and scores a shape only when its bound could still enter
-them. `match(exhaustive=True)` and `closest(exhaustive=True)` are the plain scans,
-kept as the reference the equivalence tests compare against.
+What is scored is cut down losslessly (issue 22), so that a paste costs about
+the same whatever the size of the KB:
+
+- the anchors are found through an index from one four-character piece of each
+  anchor to the anchors holding it: a paste is tested only for the anchors whose
+  piece it holds (`_Anchors`);
+- an error whose anchor is in the paste rules out every error without one, so
+  only the anchored errors are scored; without any anchor a shape counts only at
+  UNANCHORED_THRESHOLD (92), and at that bar a shape is scored only if enough of
+  its three-character pieces are in the paste (`_Pieces`: at most one piece is
+  broken by each character inserted or deleted, and a score of 92 allows few);
+- errors are scored in the order their anchors make likely, and an error is
+  scored only as far as it could still change the answer (the winner, or the
+  specific shape that beats a generic winner); inside an error, a shape is scored
+  only if its bound could still be the error's best or its chosen shape;
+- `reach()`, an upper bound of partial_ratio from a few longest-common-subsequence
+  passes, rules out the shapes that cannot get to the score they would need.
+
+`closest()` keeps the n best errors and scores a shape only when its bound could
+still enter them; the errors are visited in the order their shortest shapes score
+(short shapes tend to score best in an unrelated paste) so the bar rises early.
+`match(exhaustive=True)` and `closest(exhaustive=True)` are the plain scans, kept as
+the reference the equivalence tests compare against.
 """
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
@@ -42,6 +58,11 @@ _CONTEXT_LINES = 3
 # rapidfuzz's partial_ratio is fast for needles up to 64 characters and costly beyond
 _SHORT = 64
 _ERRORISH = ("error", "denied", "credential", "token", "signature", "unauthorized", "expired", "not authorized", "invalid")
+# the length of the piece an anchor is indexed by, and of the pieces the unanchored bar counts
+_KEY = 4
+_PIECE = 3
+# scores are compared in floating point: a bound is widened by this much before it rules anything out
+_EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -55,8 +76,11 @@ class Match:
 @dataclass(frozen=True)
 class Result:
     best: Match | None
-    ranked: tuple[Match, ...]  # every scored variant, best first (one per error)
     text: str  # the normalised text that was matched
+
+
+def _grams(text: str, q: int) -> set[str]:
+    return {text[i:i + q] for i in range(len(text) - q + 1)}
 
 
 def _lines_with(joined: str, starts: list[int], literals: Iterable[str]) -> set[int]:
@@ -76,14 +100,16 @@ def _lines_with(joined: str, starts: list[int], literals: Iterable[str]) -> set[
     return hit
 
 
-def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
+def _focus(lines: list[str], present: Callable[[str], Iterable[str]]) -> str:
+    """The paste as one line; a long one cut down to the lines around an anchor (`present(text)`
+    gives the anchors in a text) or an error word."""
     text = " ".join(lines)
     if len(text) <= _WINDOW_CHARS:
         return text
     # (no literal holds a "\n", so a line holds one exactly when the joined text does there)
     joined = "\n".join(lines)
     starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    anchored_lines = _lines_with(joined, starts, anchors)
+    anchored_lines = _lines_with(joined, starts, present(joined))
     keep: set[int] = set()
     for i in anchored_lines | _lines_with(joined, starts, _ERRORISH):
         keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
@@ -96,6 +122,105 @@ def _focus(lines: list[str], anchors: tuple[str, ...]) -> str:
             window.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
         focused = " ".join(lines[i] for i in sorted(window)) or focused[: 4 * _WINDOW_CHARS]
     return focused
+
+
+class _Anchors:
+    """Which literal texts of a set occur in a text, without testing each: every text of
+    `_KEY` characters or more is indexed by its rarest piece of that length, and only the
+    texts whose piece the text holds are looked for (shorter ones always are)."""
+
+    def __init__(self, literals: Iterable[str]):
+        distinct = sorted(set(literals))
+        df = Counter(g for a in distinct for g in _grams(a, _KEY))
+        self.short = [a for a in distinct if len(a) < _KEY]
+        self.by_key: dict[str, list[str]] = {}
+        for a in distinct:
+            if len(a) >= _KEY:
+                key = min(sorted(_grams(a, _KEY)), key=df.__getitem__)
+                self.by_key.setdefault(key, []).append(a)
+
+    def present(self, text: str) -> list[str]:
+        found = [a for a in self.short if a in text]
+        # a long text holds few of many keys: look each key up; a short one, the other way round
+        if len(self.by_key) * 48 < len(text):
+            keys: Iterable[str] = [k for k in self.by_key if k in text]
+        else:
+            keys = self.by_key.keys() & _grams(text, _KEY)
+        for key in keys:
+            found += [a for a in self.by_key[key] if a in text]
+        return found
+
+
+class _Pieces:
+    """The shapes that could score at least `bar` against a text, found without scoring them.
+
+    A score of `bar` allows at most D = 2k(100 - bar)/100 characters inserted or deleted
+    between the shorter string (length k) and the window it is scored against; cut the
+    shorter string into k // _PIECE pieces and each such edit breaks at most one, so at
+    least `needed(k)` = k // _PIECE - D pieces appear unbroken in the longer string. One
+    index maps each piece of a shape to the shapes that have it (for a text longer than the
+    shape), the other each three characters a shape holds anywhere to the shapes holding
+    them (for a text shorter than the shape, whose own pieces are then looked for)."""
+
+    def __init__(self, norms: list[str], bar: float):
+        self.lens = [len(s) for s in norms]
+        self.bar = bar
+        self.by_len: dict[int, list[int]] = defaultdict(list)
+        self.pieces: dict[str, list[int]] = defaultdict(list)
+        self.holding: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(norms):
+            self.by_len[len(s)].append(i)
+            for j in range(0, len(s) - _PIECE + 1, _PIECE):
+                self.pieces[s[j:j + _PIECE]].append(i)
+            for g in _grams(s, _PIECE):
+                self.holding[g].append(i)
+        self.needs = [self.needed(k) for k in range(max(self.by_len, default=0) + 1)]
+
+    def needed(self, k: int) -> int:
+        """How many of the k // _PIECE pieces of a string of length k must be found unbroken."""
+        return k // _PIECE - (int(2 * k * (100.0 - self.bar) / 100.0) + 1)
+
+    def candidates(self, text: str) -> set[int]:
+        h = len(text)
+        needs, lens = self.needs, self.lens
+        # equal lengths are scored both ways round: always a candidate
+        out = set(self.by_len.get(h, ()))
+        for k, shapes in self.by_len.items():
+            if k < h and needs[k] <= 0:
+                out.update(shapes)
+        grams = _grams(text, _PIECE)
+        counts = Counter(chain.from_iterable(self.pieces[g] for g in self.pieces.keys() & grams))
+        out.update(i for i, c in counts.items() if c >= needs[lens[i]] and lens[i] < h)
+        need = self.needed(h)
+        if need <= 0:
+            out.update(i for k, shapes in self.by_len.items() if k > h for i in shapes)
+        elif any(k > h for k in self.by_len):
+            mine = [text[j:j + _PIECE] for j in range(0, h - _PIECE + 1, _PIECE)]
+            held = Counter(chain.from_iterable(self.holding.get(p, ()) for p in mine))
+            out.update(i for i, c in held.items() if c >= need and lens[i] > h)
+        return out
+
+
+def _whole_bound(a: str, b: str) -> float:
+    """An upper bound of fuzz.partial_ratio(a, b) from one pass: every window the shorter
+    string is scored against is part of the longer one, so it shares at most L = LCS(a, b)
+    characters with it in order, and 2L / (k + L) is the most a window of any length gives."""
+    k = min(len(a), len(b))
+    if not k:
+        return 100.0
+    common = LCSseq.similarity(a, b)
+    return 200.0 * common / (k + common) + _EPS
+
+
+@dataclass
+class _Shape:
+    index: int  # its place among its error's shapes
+    variant: Variant
+    norm: str
+    factor: float  # the cover factor its raw score is multiplied by
+    bound: float  # an upper bound of its score (after the factor)
+    floor: float = float("inf")  # scored: below this it was not counted (inf: not yet scored)
+    score: float | None = None  # its score, when it was scored and reached its floor
 
 
 class Matcher:
@@ -113,35 +238,100 @@ class Matcher:
         # (a compound anchor's short parts, "state" or "kms", would keep every line)
         self.anchors = tuple(sorted({max(group, key=len) for groups in self.anchor_groups.values() for group in groups}))
         self.by_error = {eid: e.variants for eid, e in known.items()}
+        self._position = {eid: i for i, eid in enumerate(self.by_error)}
+        self._every = _Anchors(a for groups in self.anchor_groups.values() for group in groups for a in group)
+        telling = set(self.anchors)
+        self._telling = lambda text: [a for a in self._every.present(text) if a in telling]
+        # each anchor text -> the groups it is in; a group is met when all its distinct texts are
+        self._groups_of: dict[str, list[int]] = {}
+        self._group_size: list[int] = []
+        self._group_weight: list[int] = []  # the length of its texts: how telling it is
+        self._group_error: list[str] = []
+        self._always: set[str] = set()  # errors with an empty group (met by any paste)
+        for eid, groups in self.anchor_groups.items():
+            for group in groups:
+                members = set(group)
+                if not members:
+                    self._always.add(eid)
+                    continue
+                for a in members:
+                    self._groups_of.setdefault(a, []).append(len(self._group_size))
+                self._group_size.append(len(members))
+                self._group_weight.append(sum(map(len, members)))
+                self._group_error.append(eid)
+        # every shape with a text, as (its error, its place among the error's shapes)
+        self._shapes = [(eid, i) for eid, variants in self.by_error.items() for i, v in enumerate(variants) if self.norm[v.id]]
+        self._pieces = _Pieces([self.norm[self.by_error[eid][i].id] for eid, i in self._shapes], UNANCHORED_THRESHOLD)
+
+    def _hay(self, text: str) -> str:
+        return _focus(normalize_lines(text), self._telling)
+
+    def _anchored(self, hay: str) -> dict[str, int]:
+        """The errors with an anchor group all in `hay`, each with the length of its anchor texts there."""
+        present = self._every.present(hay)
+        hits = Counter(chain.from_iterable(self._groups_of[a] for a in set(present)))
+        out = dict.fromkeys(self._always, 0)
+        for group, n in hits.items():
+            if n == self._group_size[group]:
+                eid = self._group_error[group]
+                out[eid] = out.get(eid, 0) + self._group_weight[group]
+        return out
 
     def match(self, text: str, *, exhaustive: bool = False) -> Result:
-        lines = normalize_lines(text)
-        hay = _focus(lines, self.anchors)
+        hay = self._hay(text)
+        if exhaustive:
+            return self._match_all(hay)
+        anchored = self._anchored(hay)
+        # the shapes that could reach the bar, by error (None: any of them)
+        able: dict[str, set[int] | None]
+        if anchored:
+            bar = THRESHOLD
+            # likeliest first (the most anchor text found), so that the winner's score is known early
+            able = dict.fromkeys(sorted(anchored, key=lambda eid: (-anchored[eid], self._position[eid])))
+        else:
+            bar = UNANCHORED_THRESHOLD
+            by_error: dict[str, set[int]] = {}
+            for shape in self._pieces.candidates(hay):
+                eid, i = self._shapes[shape]
+                by_error.setdefault(eid, set()).add(i)
+            able = {eid: by_error[eid] for eid in self.by_error if eid in by_error}
+        scored: list[tuple[Match, int]] = []
+        top = float("-inf")
+        for eid, shapes in able.items():
+            # an error counts only if it could be the winner or a specific shape that beats a generic one
+            best = self._best(self.by_error[eid], hay, bool(anchored), max(bar, top - GENERIC_MARGIN), shapes)
+            if best is not None:
+                scored.append((best, self._position[eid]))
+                top = max(top, best.score)
+        scored.sort(key=lambda m: (-m[0].score, -len(self.norm[m[0].variant.id]), m[1]))
+        return Result(best=self._winner([m for m, _ in scored]), text=hay)
+
+    @staticmethod
+    def _winner(scored: list[Match]) -> Match | None:
+        if not scored:
+            return None
+        winner = scored[0]
+        if winner.variant.generic:
+            specific = [m for m in scored if not m.variant.generic and m.score >= winner.score - GENERIC_MARGIN]
+            if specific:
+                winner = specific[0]
+        return winner
+
+    def _match_all(self, hay: str) -> Result:
+        """The reference: every shape of every error that could count is scored."""
         anchored_errors = {eid for eid, groups in self.anchor_groups.items() if any(all(a in hay for a in group) for group in groups)}
         scored: list[Match] = []
         for eid, variants in self.by_error.items():
             anchored = eid in anchored_errors
             if anchored_errors and not anchored:
-                continue  # an anchored error beats any look-alike without its anchor (below): skip the work
-            if not anchored and not exhaustive and not self._may_reach(variants, hay, UNANCHORED_THRESHOLD):
-                continue  # no shape of it can reach the bar an unanchored error must clear
-            best = self._best(variants, hay, anchored)
+                continue  # an anchored error beats any look-alike without its anchor
+            best = self._best_all(variants, hay, anchored)
             if best and best.score >= (THRESHOLD if anchored else UNANCHORED_THRESHOLD):
                 scored.append(best)
-        # an error whose own code or sentence is in the paste beats a look-alike without one
-        if any(m.anchored for m in scored):
-            scored = [m for m in scored if m.anchored]
         scored.sort(key=lambda m: (-m.score, -len(self.norm[m.variant.id])))
-        winner = None
-        if scored:
-            winner = scored[0]
-            if winner.variant.generic:
-                specific = [m for m in scored if not m.variant.generic and m.score >= winner.score - GENERIC_MARGIN]
-                if specific:
-                    winner = specific[0]
-        return Result(best=winner, ranked=tuple(scored), text=hay)
+        return Result(best=self._winner(scored), text=hay)
 
-    def _best(self, variants: tuple[Variant, ...], hay: str, anchored: bool) -> Match | None:
+    def _best_all(self, variants: tuple[Variant, ...], hay: str, anchored: bool) -> Match | None:
         """One error's score: its best shape's, and the most specific shape near it."""
         cutoff = THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD
         found = []
@@ -164,9 +354,67 @@ class Matcher:
         chosen = max(near, key=lambda m: (len(self.norm[m.variant.id]), m.score))
         return Match(chosen.variant, top, anchored, chosen.score)
 
-    def _may_reach(self, variants: tuple[Variant, ...], hay: str, bar: float) -> bool:
-        """False only when no shape's score (partial_ratio, times a cover factor of at most 1) can reach `bar`."""
-        return any(self.norm[v.id] and reach(self.norm[v.id], hay, bar) for v in variants)
+    def _best(self, variants: tuple[Variant, ...], hay: str, anchored: bool, need: float,
+              able: set[int] | None = None) -> Match | None:
+        """What `_best_all` gives when the error's score reaches `need`, else None, scoring
+        only the shapes whose bound could still be the error's best or its chosen shape.
+        `able`: the places of the only shapes that could reach `need` (None: unknown)."""
+        if not hay:
+            return None
+        raw_floor = (THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD) * 0.9
+
+        def shape(i: int, v: Variant) -> _Shape:
+            norm = self.norm[v.id]
+            factor = 0.8 + 0.2 * min(1.0, len(hay) / len(norm))
+            return _Shape(i, v, norm, factor, _whole_bound(norm, hay) * factor)
+
+        # first the shapes that could reach `need`; the others only if the error does
+        if able is None:
+            shapes = [shape(i, v) for i, v in enumerate(variants) if self.norm[v.id]]
+        else:
+            shapes = [shape(i, variants[i]) for i in sorted(able)]
+
+        def score(one: _Shape, floor: float) -> None:
+            """Score `one` if its score could reach `floor` (after the factor)."""
+            raw = max(raw_floor, floor / one.factor - _EPS)
+            one.floor = floor
+            if one.bound < floor or not reach(one.norm, hay, raw):
+                return
+            s = fuzz.partial_ratio(one.norm, hay, processor=None, score_cutoff=raw)
+            if s:
+                one.score = s * one.factor
+
+        # the best score: highest bound first, until no bound is above it (each shape only
+        # as far as it could raise the best: the near band below it is looked at after)
+        top = float("-inf")
+        for one in sorted(shapes, key=lambda x: -x.bound):
+            if one.bound < need or one.bound <= top:
+                break
+            score(one, max(need, top))
+            if one.score is not None:
+                top = max(top, one.score)
+        if top < need:
+            return None
+        if able is not None:
+            shapes += [shape(i, v) for i, v in enumerate(variants) if self.norm[v.id] and i not in able]
+        # the chosen shape: the longest within SPECIFIC_MARGIN of the best (then the higher score,
+        # then the earlier shape); the longest candidates first, until none could beat it
+        near = top - SPECIFIC_MARGIN
+        chosen = None
+        key: tuple[int, float, int] | None = None
+        for one in sorted(shapes, key=lambda x: (-len(x.norm), x.index)):
+            if key is not None and len(one.norm) < key[0]:
+                break
+            if one.score is None and one.floor > near:  # not scored down to the near band yet
+                if one.bound < near or (key is not None and one.bound < key[1]):
+                    continue
+                score(one, near)
+            if one.score is not None and one.score >= near:
+                mine = (len(one.norm), one.score, -one.index)
+                if key is None or mine > key:
+                    chosen, key = one, mine
+        assert chosen is not None and chosen.score is not None  # the best shape itself is near
+        return Match(chosen.variant, top, anchored, chosen.score)
 
     def unfamiliar(self, text: str) -> Variant | None:
         """When no known message matched: the fallback answer's shape, if one of its
@@ -181,24 +429,32 @@ class Matcher:
         # only a pointer for a paste nothing matched: its tail, where tools print their
         # error, is enough, and keeps this linear in the paste (a 64 KiB log of noise
         # would otherwise be scored in full against every variant)
-        hay = _focus(normalize_lines(text), self.anchors)[-_WINDOW_CHARS:]
-        if exhaustive:
+        hay = self._hay(text)[-_WINDOW_CHARS:]
+        if exhaustive or n <= 0:
             out = []
             for eid, variants in self.by_error.items():
                 s = max((fuzz.partial_ratio(self.norm[v.id], hay, processor=None) for v in variants), default=0.0)
                 out.append((eid, round(s, 1)))
             out.sort(key=lambda x: -x[1])
             return out[:n]
-        # The same answer, scoring less: the n best so far, as (-rounded score, position), are
-        # what a later error must beat (a tie goes to the earlier error, as the stable sort
-        # above gives it), so a shape whose bound cannot beat them is never scored.
-        top: list[tuple[float, int, str]] = []
-        for i, (eid, variants) in enumerate(self.by_error.items()):
-            # any score under `floor` rounds below the n-th best's (or equal to it, which loses the tie)
-            floor = -top[-1][0] + 0.04 if len(top) == n else 0.0
-            best = 0.0
-            for v in variants:
-                norm = self.norm[v.id]
+        # The same answer, scoring less. Each error's shortest shape is scored first (short
+        # shapes tend to score best in a paste they are not), and the errors are then finished
+        # in the order those scores give, so the n best so far rise early; a shape is scored
+        # only when its bound could still raise its error's score into them.
+        first: dict[str, tuple[float, list[str]]] = {}
+        for eid, variants in self.by_error.items():
+            norms = sorted((self.norm[v.id] for v in variants), key=len)
+            first[eid] = (fuzz.partial_ratio(norms[0], hay, processor=None) if norms else 0.0, norms[1:])
+        top: list[tuple[float, int, str]] = []  # (-rounded score, position, error) of finished errors, best first
+        for eid in sorted(first, key=lambda e: (-first[e][0], self._position[e])):
+            i = self._position[eid]
+            best, rest = first[eid]
+            for norm in rest:
+                # the least score that could still matter: above the error's own best, and enough
+                # to enter the n best (a tie goes to the earlier error, as the stable sort gives it)
+                floor = 0.0
+                if len(top) == n:
+                    floor = -top[-1][0] + (0.04 if i > top[-1][1] else -0.06)
                 bar = max(best, floor)
                 if bar > 0.0 and norm and hay and not reach(norm, hay, bar):
                     continue
@@ -209,8 +465,6 @@ class Matcher:
                 top.sort()
                 del top[n:]
         return [(eid, -neg) for neg, _, eid in top]
-
-
 def reach(a: str, b: str, bar: float) -> bool:
     """False only if fuzz.partial_ratio(a, b) < bar for certain: an upper bound from the
     longest common subsequence (LCS) of the shorter string and a few pieces of the longer.
