@@ -87,9 +87,10 @@ def worth_asking(split: Split) -> bool:
 
 # P(answer | cause) depends only on the hint, the answers offered and the cause (the KB
 # is frozen). A hint whose kind keeps Kind.offer offers the same answers whenever its
-# value is not known, so its columns are laid out once per error, when the KB is first
-# asked about (_table). A kind with its own offer (the differential question) offers
-# answers that depend on the posterior: those columns are cached as they are met.
+# value is not known, so its columns are laid out once per error, when a question is
+# first chosen for it (_table: a millisecond or two, and a one-shot CLI run meets one
+# error). A kind with its own offer (the differential question) offers answers that
+# depend on the posterior: those columns are cached as they are met.
 _MARGIN = 1e-9  # far above the rounding of a few dozen products and sums, far below any gain that matters
 
 
@@ -159,8 +160,6 @@ def _cache_of(kb: KB) -> _Cache:
         asked = [(i, k, h) for i, (k, h) in enumerate(kb.hints.items()) if h.question_text and not _fixed_offer(h)]
         entry = (weakref.ref(kb, lambda _: _CACHES.pop(key, None)), _Cache(asked))
         _CACHES[key] = entry
-        for error in kb.errors.values():  # every error's table at once: no diagnosis pays for its error's first
-            _table(kb, entry[1], tuple(error.priors))
     cache = entry[1]
     if len(cache.columns) > _ROWS_MAX:
         cache.columns.clear()
