@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from authdoctor.match import UNANCHORED_THRESHOLD, Matcher, _Anchors, _Pieces, _whole_bound, reach
+from authdoctor.match import UNANCHORED_THRESHOLD, Matcher, _Anchors, _edges_reach, _Pieces, _whole_bound, reach
 from authdoctor.redact import redact
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -158,3 +158,15 @@ def test_the_piece_index_lets_a_shape_through_inside_noise(a, noise, cut):
 @given(a=TEXT, b=TEXT)
 def test_the_one_pass_bound_is_never_below_the_score(a, b):
     assert _whole_bound(a, b) >= fuzz.partial_ratio(a, b, processor=None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.text(alphabet="abcd ", min_size=2, max_size=150), b=st.text(alphabet="abcd ", max_size=300), bar=st.floats(20, 100))
+def test_the_edge_bound_never_rules_out_a_prefix_or_suffix_that_reaches_the_bar(a, b, bar):
+    if len(b) <= len(a):
+        b += "e" * (len(a) + 1 - len(b))
+    k, need = len(a), bar / 100.0
+    if not _edges_reach(a, b, need, suffix=False):
+        assert all(fuzz.ratio(a, b[:m], processor=None) / 100.0 < need for m in range(1, k))
+    if not _edges_reach(a, b, need, suffix=True):
+        assert all(fuzz.ratio(a, b[len(b) - m:], processor=None) / 100.0 < need for m in range(1, k))

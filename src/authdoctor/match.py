@@ -472,8 +472,8 @@ def reach(a: str, b: str, bar: float) -> bool:
     partial_ratio is the best 200*LCS(s, w) / (len(s) + len(w)) of the shorter string s
     (length k) against the windows w of the longer that it tries: windows of length k, and
     prefixes and suffixes shorter than k. A window of length k lies inside one of the
-    chunks [i*step, i*step + k + step - 1), so its score is at most that chunk's LCS / k; a
-    prefix of length m in (lo, hi] scores at most 2*LCS(s, prefix[:hi]) / (k + lo + 1).
+    chunks [i*step, i*step + k + step - 1), so its score is at most that chunk's LCS / k;
+    prefixes and suffixes are bounded by `_edges_reach`.
     """
     if len(a) > len(b):
         a, b = b, a
@@ -488,11 +488,8 @@ def reach(a: str, b: str, bar: float) -> bool:
         return False
     if k <= _SHORT:
         return True  # rapidfuzz scores a short string as fast as the finer bounds below would
-    # prefixes and suffixes shorter than k, in bands of their length
-    edges = [0, k // 5, 2 * k // 5, 3 * k // 5, 4 * k // 5, k - 1]
-    for lo, hi in zip(edges, edges[1:]):
-        if 2 * min(hi, lcs(a, b[:hi])) / (k + lo + 1) >= need or 2 * min(hi, lcs(a, b[h - hi:])) / (k + lo + 1) >= need:
-            return True
+    if _edges_reach(a, b, need, suffix=False) or _edges_reach(a, b, need, suffix=True):
+        return True
     if whole < need * k:
         return False  # no window of length k holds that many characters of a in order
     # windows of length k: in chunks of 2k - 1 (each holds k windows), then in quarters of those
@@ -503,4 +500,42 @@ def reach(a: str, b: str, bar: float) -> bool:
         for start in range(big, min(big + k, h - k + 1), step):
             if lcs(a, b[start:start + k + step - 1]) >= need * k:
                 return True
+    return False
+
+
+def _edges_reach(a: str, b: str, need: float, *, suffix: bool) -> bool:
+    """False only if no prefix (suffix) of b shorter than a scores `need` (a fraction) against a.
+
+    A prefix of length m scores 2 L(m) / (k + m) with L(m) = LCS(a, b[:m]), which never falls
+    as m grows and rises by at most one a character. On (lo, hi] that puts L(m) under both
+    L(hi) and L(lo) + m - lo, so no m there scores over 2 L(hi) / (k + m*) where the two meet
+    at m*; an interval whose bound is under `need` is done, any other is halved. Prefixes too
+    short to reach `need` even if all of them matched are never looked at.
+    """
+    k, h = len(a), len(b)
+    # 2m / (k + m) < need for every m <= lo: not even a prefix matched in full would do
+    lo = max(0, int(need * k / (2.0 - need)))
+    while lo > 0 and 2 * lo / (k + lo) >= need:
+        lo -= 1
+    if lo >= k - 1:
+        return False
+    known: dict[int, int] = {}
+
+    def common(m: int) -> int:
+        if m not in known:
+            known[m] = LCSseq.similarity(a, b[h - m:] if suffix else b[:m])
+        return known[m]
+
+    # (lo, L(lo) or None when only L(m) <= m is known there, hi)
+    todo: list[tuple[int, int | None, int]] = [(lo, None, k - 1)]
+    while todo:
+        lo, at_lo, hi = todo.pop()
+        at_hi = common(hi)
+        meet = max(lo + 1, at_hi if at_lo is None else lo + at_hi - at_lo)
+        if 2 * at_hi / (k + meet) < need:
+            continue
+        if hi - lo <= max(1, k // 32):
+            return True  # a few lengths left: cheaper to score than to bound further
+        mid = (lo + hi) // 2
+        todo += [(lo, at_lo, mid), (mid, common(mid), hi)]
     return False
