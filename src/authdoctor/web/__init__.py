@@ -97,11 +97,20 @@ FIRST_USE = {"slack": ("slack_sdk.signature", "slack_sdk.webhook", "slack_sdk.mo
              "feedback": ("authdoctor.feedback.check", "authdoctor.feedback.store")}
 
 
+# an answer made while warming: the engine builds what it keeps per KB (the question's tables, the
+# marker patterns' screens) on its first answer
+WARM_PASTE = ("Error: error configuring Terraform AWS Provider: error validating provider credentials: error calling "
+              "sts:GetCallerIdentity: operation error STS: GetCallerIdentity, https response error StatusCode: 403, "
+              "api error InvalidClientTokenId: The security token included in the request is invalid.")
+
+
 def warm(app: Flask) -> None:
-    """Import now what the open doors would import on first use. For a server that forks its workers
-    from a loaded app (gunicorn's master, gunicorn_conf.py): done once there, the workers share it,
-    instead of each paying on its first Slack request, page or feedback."""
+    """Import now what the open doors would import on first use, and make one answer. For a server
+    that forks its workers from a loaded app (gunicorn's master, gunicorn_conf.py): done once there,
+    the workers share it, instead of each paying on its first answer, Slack request, page or feedback."""
     import importlib
+
+    app.extensions["authdoctor"].diagnose(WARM_PASTE)
 
     doors = app.extensions.get("authdoctor.doors", frozenset(DOOR_BLUEPRINTS))
     # every door takes feedback (the page's and the API's routes, Slack's buttons)
