@@ -177,6 +177,22 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # the app's formatter (authdoctor/web/logs.py).
 accesslog = None
 errorlog = "-"
+
+
+def _no_access_line():
+    # gunicorn builds its access line (a dozen atoms and a log record) for every request whenever
+    # a logging config is given, as below, even with its access logger sending it nowhere
+    from gunicorn.glogging import Logger
+
+    class QuietAccessLogger(Logger):
+        """gunicorn's logger, less the access line the app already writes itself."""
+
+        access_log_enabled = False
+
+    return QuietAccessLogger
+
+
+logger_class = _no_access_line()
 loglevel = _settings.log_level
 logconfig_dict = {
     "version": 1,
