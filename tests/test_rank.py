@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authdoctor.hints import NOTEWORTHY, kind
+from authdoctor.hints import NOTEWORTHY, Reason, kind
 from authdoctor.rank import Ranked, log_posterior, priors_for, rank, softmax
 
 
@@ -187,10 +187,10 @@ def _reference_rank(kb, error, variant, features, markers, feature_sources=None,
     out = []
     for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):
         cause = kb.causes[cid]
-        why = []
         share = priors[cid] / total_prior
         src = f" ({sources[cid]})" if sources.get(cid) else ""
-        why.append(f"Before any hint: {share:.0%} of {error.id} reports{src}.")
+        why = [Reason("prior", error.id, "kb", None, round(share, 4), False, sources.get(cid, ""),
+                      f"Before any hint: {share:.0%} of {error.id} reports{src}.")]
         moves = []
         for key, fv in features.items():
             hint = kb.hints[key]
@@ -200,8 +200,10 @@ def _reference_rank(kb, error, variant, features, markers, feature_sources=None,
             if factor >= NOTEWORTHY or factor <= 1 / NOTEWORTHY:
                 reason = cause.why.get(m) or kb.markers[m].description
                 direction = "more" if factor > 1 else "less"
-                moves.append((abs(math.log(factor)), f"The text shows {kb.markers[m].description}: {direction} likely ×{factor:.2g}. {reason}"))
-        why.extend(text for _, text in sorted(moves, key=lambda x: -x[0]))
+                seen = kb.markers[m].description
+                moves.append((abs(math.log(factor)), Reason("marker", seen, "text", round(factor, 4), None, False, reason,
+                                                            f"The text shows {seen}: {direction} likely ×{factor:.2g}. {reason}")))
+        why.extend(step for _, step in sorted(moves, key=lambda x: -x[0]))
         out.append(Ranked(cid, p, tuple(why)))
     return out
 
@@ -261,3 +263,24 @@ def test_a_list_of_signs_ranks_as_its_tuple_does(kb):
     sources = {"signs": "user", "key_prefix": "text"}
     assert rank(kb, error, None, as_list, [], sources) == rank(kb, error, None, as_tuple, [], sources)
     assert rank(kb, error, None, as_list, [], sources) == _reference_rank(kb, error, None, as_list, [], sources)
+
+
+def test_every_why_line_comes_with_its_parts(doctor, icti_provider):
+    answer = doctor.diagnose(icti_provider, hints={"key_prefix": "AKIA", "runner": "github-actions"})
+    for c in answer.causes:
+        assert tuple(r.line for r in c.reasons) == c.why
+        assert c.reasons[0].kind == "prior" and c.reasons[0].share is not None and c.reasons[0].factor is None
+
+
+def test_a_steps_parts_say_where_the_value_came_from_and_which_way_it_moved(doctor, icti_provider):
+    answer = doctor.diagnose(icti_provider, hints={"key_prefix": "AKIA"}, machine={"runner": "github-actions"})
+    steps = [r for c in answer.causes for r in c.reasons if r.kind == "hint"]
+    assert {r.source for r in steps} <= {"user", "machine"} and {"user", "machine"} & {r.source for r in steps}
+    for r in steps:
+        assert r.up == (r.factor > 1) and r.label in r.line
+
+
+def test_the_api_gives_each_step_in_parts_without_repeating_its_line(doctor, icti_provider):
+    cause = doctor.diagnose(icti_provider, hints={"key_prefix": "AKIA"}).to_json()["causes"][0]
+    assert len(cause["reasons"]) == len(cause["why"])
+    assert set(cause["reasons"][0]) == {"kind", "label", "source", "factor", "share", "rules_out", "text"}

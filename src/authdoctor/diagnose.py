@@ -123,7 +123,7 @@ class Doctor:
     def _cause(self, r: Ranked) -> RankedCause:
         c = self.kb.causes[r.id]
         return RankedCause(
-            id=c.id, title=c.title, probability=round(r.probability, 4), why=tuple(r.why),
+            id=c.id, title=c.title, probability=round(r.probability, 4), why=tuple(w.line for w in r.why), reasons=r.why,
             summary_html=c.summary_html,
             fix=tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in c.fixes),
             docs=tuple(c.docs))

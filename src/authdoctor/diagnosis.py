@@ -13,6 +13,7 @@ from dataclasses import Field, dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .ask import Question
+from .hints import Reason
 from .knowledge.commands import FIX_KINDS
 from .redact import Redaction
 
@@ -38,7 +39,9 @@ class RankedCause:
     id: str = field(metadata={"enum": "cause_ids"})
     title: str
     probability: float = field(metadata={"schema": {"minimum": 0, "maximum": 1}})
+    # the steps that put it where it stands, each as one sentence (`why`) and in parts (`reasons`)
     why: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     summary_html: str
     fix: tuple[FixStep, ...]
     docs: tuple[str, ...]

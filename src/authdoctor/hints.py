@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .knowledge import KB, Cause, Hint
@@ -44,6 +44,26 @@ NOTEWORTHY = 1.4
 # An answer that makes a cause this much less likely all but rules it out; its why-line says so,
 # and why the cause is still listed (the answer may be mistaken).
 RULES_OUT = 0.1
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One step of a cause's "why": what moved it, where that came from, how far, and why.
+
+    `line` is the whole sentence the API's `why` lists; the other fields are its parts,
+    so a door can say it its own way without reading the sentence back."""
+    kind: str              # "prior": its share before anything is known; "hint": a value known; "marker": a telltale in the text
+    label: str             # what was known: the answer's label, the marker's description, or the error code (prior)
+    source: str            # where it came from: "kb" (the prior), "user", "machine", "text", "variant"
+    factor: float | None   # how far it moved the cause (a likelihood ratio); None for the prior
+    share: float | None    # the prior's share of the error's reports; None otherwise
+    rules_out: bool        # a factor this small would rule it out, were the answer never mistaken
+    text: str              # the reason in the KB's words; "" when the KB gives none
+    line: str = field(metadata={"json": None})  # the API lists it in `why`
+
+    @property
+    def up(self) -> bool | None:
+        return None if self.factor is None else self.factor > 1
 
 Feature = Any  # a str, or the signs kind's tuple of answers
 
@@ -158,8 +178,8 @@ class Kind:
         eps = hint.misreport
         return (1.0 - eps) * self.likelihood(hint, cause, feature) + eps * hint.base[feature]
 
-    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, str]]:
-        """Lines for the cause's "why", each with its weight (how far it moved the cause).
+    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, Reason]]:
+        """Steps of the cause's "why", each with its weight (how far it moved the cause).
 
         `source` is where the value came from: "user" (an answer, which may be mistaken),
         "machine" (read by `authdoctor doctor`), "text" or "variant" (the paste)."""
@@ -169,16 +189,17 @@ class Kind:
             return []
         reason = answer_why(hint, cause, feature)
         label = self.label(hint, feature)
+        rules_out = source == "user" and factor <= RULES_OUT
+        direction = "more" if factor > 1 else "less"
         if source != "user":
             where = "this machine" if source == "machine" else "the pasted text"
-            direction = "more" if factor > 1 else "less"
-            return [(abs(math.log(factor)), f"{label} (read from {where}): {direction} likely ×{factor:.2g}. {reason}")]
-        if factor <= RULES_OUT:
-            return [(abs(math.log(factor)),
-                     f"{label}: this rules it out (×{factor:.2g}); it stays listed only in case that answer is mistaken, "
-                     f"as about {hint.misreport:.0%} of such answers are. {reason}")]
-        direction = "more" if factor > 1 else "less"
-        return [(abs(math.log(factor)), f"{label}: {direction} likely ×{factor:.2g}. {reason}")]
+            line = f"{label} (read from {where}): {direction} likely ×{factor:.2g}. {reason}"
+        elif rules_out:
+            line = (f"{label}: this rules it out (×{factor:.2g}); it stays listed only in case that answer is mistaken, "
+                    f"as about {hint.misreport:.0%} of such answers are. {reason}")
+        else:
+            line = f"{label}: {direction} likely ×{factor:.2g}. {reason}"
+        return [(abs(math.log(factor)), Reason("hint", label, source, round(factor, 4), None, rules_out, reason, line))]
 
     # --- as a question ---------------------------------------------------------------
 
@@ -378,15 +399,19 @@ class SignsKind(Kind):
         # hit, false_hit and miss already are how often people read a sign right and wrong
         return self.likelihood(hint, cause, feature)
 
-    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, str]]:
+    def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, Reason]]:
         who = "You said" if source == "user" else "authdoctor doctor found on this machine that"
+        # against a cause whose sign was not answered: how much likelier these answers make this one
+        factor = sign_likelihood(hint, cause.id, feature) / sign_likelihood(hint, "", feature)
         if cause.id in feature:
-            return [(3.0, f"{who} its sign matches: \"{cause.sign}\"")]
+            line = f"{who} its sign matches: \"{cause.sign}\""
+            return [(3.0, Reason("hint", "Its sign matches", source, round(factor, 4), None, False, cause.sign, line))]
         n = feature.count("!" + cause.id)
         if not n:
             return []
         times = f" ({'twice' if n == 2 else f'{n} times'})" if n > 1 else ""
-        return [(2.0, f"{who} its sign does not match{times}: \"{cause.sign}\"")]
+        line = f"{who} its sign does not match{times}: \"{cause.sign}\""
+        return [(2.0, Reason("hint", f"Its sign does not match{times}", source, round(factor, 4), None, False, cause.sign, line))]
 
     def offer(self, kb: KB, hint: Hint, probs: Mapping[str, float], given: Any) -> Offer | None:
         before = tuple(given or ())

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .hints import NOTEWORTHY, Feature, kind
+from .hints import NOTEWORTHY, Feature, Reason, kind
 from .knowledge import KB, Cause, ErrorCode, Variant
 
 # The KB's likelihood ratios are deliberately conservative estimates, so the raw
@@ -28,7 +28,7 @@ TEMPERATURE = 1.6
 class Ranked:
     id: str
     probability: float
-    why: tuple[str, ...] = ()
+    why: tuple[Reason, ...] = ()
 
 
 def priors_for(error: ErrorCode, variant: Variant | None) -> tuple[dict[str, float], dict[str, str]]:
@@ -55,7 +55,7 @@ class _PerCause(dict[str, Any]):
 
 class _Evidence:
     """What one feature value or marker says about each cause, for one KB: its log factor
-    and its why-lines. They depend only on the frozen KB, so every diagnosis after the
+    and its why-steps. They depend only on the frozen KB, so every diagnosis after the
     first that meets them reads them instead of working them out again."""
     LIMIT = 50_000  # a differential answer list grows with a conversation: a bound on a long-lived server
 
@@ -65,7 +65,7 @@ class _Evidence:
         self.reasons: dict[tuple[str, Any, str], _PerCause] = {}
         self.marker_logs: dict[str, _PerCause] = {}
         self.marker_moves: dict[str, _PerCause] = {}
-        self.before: dict[tuple[str, str | None], dict[str, str]] = {}
+        self.before: dict[tuple[str, str | None], dict[str, Reason]] = {}
 
     def log(self, key: str, fv: Feature, user: bool) -> _PerCause:
         """cause -> log P(the hint's value | cause), weighed as a possibly mistaken answer when a person gave it."""
@@ -76,7 +76,7 @@ class _Evidence:
         return self._column(self.logs, (key, fv, user), lambda c: math.log(k.likelihood(hint, c, fv)))
 
     def why(self, key: str, fv: Feature, source: str) -> _PerCause:
-        """cause -> the hint's lines for its "why", with their weights, as `source` gave the value."""
+        """cause -> the hint's steps for its "why", with their weights, as `source` gave the value."""
         hint = self.hints[key]
         k = kind(hint)
         return self._column(self.reasons, (key, fv, source), lambda c: k.reasons(hint, c, fv, source=source))
@@ -99,31 +99,33 @@ class _Evidence:
         return col
 
     def marker_move(self, m: str) -> _PerCause:
-        """cause -> the marker's line for its "why" with its weight, or None when it moves the cause too little."""
+        """cause -> the marker's step for its "why" with its weight, or None when it moves the cause too little."""
         col = self.marker_moves.get(m)
         if col is None:
             marker = self.markers[m]
 
-            def move(cause: Cause) -> tuple[float, str] | None:
+            def move(cause: Cause) -> tuple[float, Reason] | None:
                 factor = cause.markers.get(m, 1.0)
                 if not (factor >= NOTEWORTHY or factor <= 1 / NOTEWORTHY):
                     return None
                 reason = cause.why.get(m) or marker.description
                 direction = "more" if factor > 1 else "less"
-                return (abs(math.log(factor)), f"The text shows {marker.description}: {direction} likely ×{factor:.2g}. {reason}")
+                line = f"The text shows {marker.description}: {direction} likely ×{factor:.2g}. {reason}"
+                return (abs(math.log(factor)), Reason("marker", marker.description, "text", round(factor, 4), None, False, reason, line))
             col = self.marker_moves[m] = _PerCause(self.causes, move)
         return col
 
-    def prior_lines(self, error: ErrorCode, variant: Variant | None) -> dict[str, str]:
-        """cause -> the first line of its "why": its share of the error's reports before any hint."""
+    def prior_lines(self, error: ErrorCode, variant: Variant | None) -> dict[str, Reason]:
+        """cause -> the first step of its "why": its share of the error's reports before any hint."""
         key = (error.id, variant.id if variant is not None else None)
         lines = self.before.get(key)
         if lines is None:
             priors, sources = priors_for(error, variant)
             total_prior = sum(priors.values())
             lines = self.before[key] = {
-                cid: f"Before any hint: {prior / total_prior:.0%} of {error.id} reports"
-                     + (f" ({sources[cid]})" if sources.get(cid) else "") + "."
+                cid: Reason("prior", error.id, "kb", None, round(prior / total_prior, 4), False, sources.get(cid, ""),
+                            f"Before any hint: {prior / total_prior:.0%} of {error.id} reports"
+                            + (f" ({sources[cid]})" if sources.get(cid) else "") + ".")
                 for cid, prior in priors.items()}
         return lines
 
@@ -179,7 +181,7 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[st
     marker_columns = [ev.marker_move(m) for m in markers]
     out = []
     for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):
-        moves: list[tuple[float, str]] = []
+        moves: list[tuple[float, Reason]] = []
         for col in why_columns:
             moves += col[cid]
         for col in marker_columns:
@@ -187,5 +189,5 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[st
             if move is not None:
                 moves.append(move)
         moves.sort(key=lambda x: -x[0])
-        out.append(Ranked(cid, p, (before[cid], *(text for _, text in moves))))
+        out.append(Ranked(cid, p, (before[cid], *(step for _, step in moves))))
     return out

@@ -1,34 +1,50 @@
-"""How the page words an answer: the engine's why-lines read plainly, labels short, KB Markdown inline and sanitised."""
+"""How the page words an answer: the engine's why-steps read plainly, labels short, KB Markdown inline and sanitised."""
+from authdoctor.hints import Reason as Step
 from authdoctor.web.present import inline_md, plain_text, reason, reasons, short, summary_line
+
+
+def step(kind="hint", label="GitHub Actions", source="user", factor=1.6, share=None, rules_out=False,
+         text="CI systems get AWS credentials through OIDC", line="the engine's whole line"):
+    return Step(kind, label, source, factor, share, rules_out, text, line)
 
 
 def test_a_starting_share_reads_as_a_plain_sentence_and_keeps_its_source_for_the_workings():
     line = 'Before any hint: 18% of InvalidClientTokenId reports (article: "25% involve missing session tokens").'
-    r = reason(line)
+    r = reason(step("prior", "InvalidClientTokenId", "kb", None, 0.18, text='article: "25% involve missing session tokens"', line=line))
     assert r.text == "About 18% of InvalidClientTokenId errors have this cause, before anything else is known."
-    assert "article" not in r.text and r.detail == line and r.origin == ""
+    assert "article" not in r.text and r.detail == line and r.origin == "" and r.up is None
 
 
 def test_an_answer_that_moved_a_cause_gives_the_reason_and_whose_answer_it_was():
-    r = reason("GitHub Actions: more likely ×1.6. CI systems get AWS credentials through OIDC")
+    r = reason(step())
     assert r.text == "CI systems get AWS credentials through OIDC." and r.origin == "your answer: GitHub Actions" and r.up is True
 
 
+def test_a_value_read_off_the_machine_is_said_to_come_from_the_machine():
+    r = reason(step(source="machine", factor=0.2))
+    assert r.origin == "this machine: GitHub Actions" and r.up is False
+
+
 def test_a_reason_read_from_the_paste_is_said_once_with_a_capital():
-    r = reason("The text shows the failure came while saving state: more likely ×3. the failure came at the end of a long run")
+    r = reason(step("marker", "the failure came while saving state", "text", 3.0, text="the failure came at the end of a long run"))
     assert r.text == "The failure came at the end of a long run." and r.origin == "your paste"
-    r = reason("Assume a role (read from the pasted text): more likely ×3.8. Terraform has to assume a role first")
+    r = reason(step(label="Assume a role", source="text", factor=3.8, text="Terraform has to assume a role first"))
     assert r.origin == "your paste" and "×" not in r.text
 
 
-def test_two_lines_that_read_the_same_show_once():
-    lines = ["The text shows x: more likely ×3. the same reason", "Runner: more likely ×2. The same reason"]
-    assert len(reasons(lines)) == 1
+def test_an_answer_that_would_rule_a_cause_out_says_why_it_is_still_listed():
+    r = reason(step(label="AKIA… (long-term key)", factor=0.05, rules_out=True, text="temporary keys start with ASIA"))
+    assert r.text.startswith("This answer rules it out; it stays listed only in case the answer is mistaken.")
+    assert r.text.endswith("Temporary keys start with ASIA.") and r.up is False
 
 
-def test_a_line_of_another_shape_is_shown_as_it_is():
-    line = 'You said its sign matches: "The key id starts with ASIA."'
-    assert reason(line).text == line
+def test_a_step_without_a_reason_of_its_own_says_which_way_it_moved():
+    assert reason(step(text="", factor=0.3)).text == "GitHub Actions makes this less likely."
+
+
+def test_two_steps_that_read_the_same_show_once():
+    same = [step("marker", "x", "text", 3.0, text="the same reason"), step(label="Runner", factor=2.0, text="The same reason")]
+    assert len(reasons(same)) == 1
 
 
 def test_short_drops_asides_but_keeps_a_leading_note():

@@ -1,16 +1,18 @@
 """How the page words an answer: plain lines up front, the workings (factors, sources, ids) kept for one section.
 
-The engine's sentences are written to be complete ("GitHub Actions: more likely ×1.6.
-CI systems ..."); a person mid-incident needs the reason, and the numbers and sources
-only on demand. Everything here reads an answer; nothing changes it.
+The engine's why-lines are complete sentences ("GitHub Actions: more likely ×1.6.
+CI systems ..."), and each comes in parts too (`hints.Reason`); a person mid-incident
+needs the reason, and the numbers and sources only on demand. Everything here reads an answer; nothing changes it.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from ..hints import Reason as Step
 from ..knowledge.markdown import render_inline
 
 # Where Terraform stood when it failed, in words (diagnosis.STAGES).
@@ -20,12 +22,6 @@ STAGE_WORDS = {
     "state-refresh": "while Terraform read the current state",
     "resource": "while Terraform changed a resource",
 }
-
-# what rank.py and hints.py write: "Before any hint: 18% of X reports (source)."
-_PRIOR = re.compile(r"^Before any hint: (?P<share>\d+%) of (?P<code>\S+) reports(?: \((?P<source>.*)\))?\.$", re.S)
-# "<answer label>[ (read from the pasted text)]: more likely ×1.6. <reason>"
-_MOVE = re.compile(r"^(?P<what>.+?)(?P<from_text> \(read from the pasted text\))?: (?P<dir>more|less) likely ×(?P<factor>[0-9.e+-]+)\. (?P<reason>.*)$", re.S)
-_TEXT_SHOWS = "The text shows "
 
 
 def inline_md(text: str | None) -> Markup:
@@ -45,37 +41,38 @@ def _capital(s: str) -> str:
 
 @dataclass(frozen=True)
 class Reason:
-    text: str  # what the answer shows: the reason alone, in a sentence
-    origin: str  # "", "your answer: <label>" or "your paste"
+    text: str  # what the step shows: the reason alone, in a sentence
+    origin: str  # "", "your answer: <label>", "this machine: <label>" or "your paste"
     detail: str  # the engine's full line: factor and source, for "How this was worked out"
     up: bool | None = None  # moved the cause up (True), down (False), or is its starting share (None)
 
 
-def reason(line: str) -> Reason:
-    """The plain reading of one of the engine's why-lines; an unknown shape is shown as it is."""
-    m = _PRIOR.match(line)
-    if m:
-        return Reason(f"About {m['share']} of {m['code']} errors have this cause, before anything else is known.", "", line)
-    m = _MOVE.match(line)
-    if m:
-        what, why = m["what"], m["reason"].strip()
-        up = m["dir"] == "more"
-        if what.startswith(_TEXT_SHOWS) or m["from_text"]:
-            origin = "your paste"
-        else:
-            origin = f"your answer: {what}"
-        text = _capital(why) if why else f"{what} makes this {'more' if up else 'less'} likely."
-        if text and text[-1] not in ".!?":
-            text += "."
-        return Reason(text, origin, line, up)
-    return Reason(line, "", line)
+_ORIGINS = {"user": "your answer", "machine": "this machine"}
 
 
-def reasons(lines) -> list[Reason]:
-    """Each reason once: two lines that read the same after the workings are dropped show once."""
+def reason(step: Step) -> Reason:
+    """The plain reading of one step of the engine's "why"."""
+    if step.kind == "prior":
+        share = f"{step.share:.0%}" if step.share is not None else "some"
+        return Reason(f"About {share} of {step.label} errors have this cause, before anything else is known.", "", step.line)
+    origin = f"{_ORIGINS[step.source]}: {step.label}" if step.source in _ORIGINS else "your paste"
+    if step.rules_out:
+        text = "This answer rules it out; it stays listed only in case the answer is mistaken."
+        text += f" {_capital(step.text.strip())}" if step.text.strip() else ""
+    elif step.text.strip():
+        text = _capital(step.text.strip())
+    else:
+        text = f"{step.label} makes this {'more' if step.up else 'less'} likely."
+    if text[-1] not in ".!?":
+        text += "."
+    return Reason(text, origin, step.line, step.up)
+
+
+def reasons(steps: Iterable[Step]) -> list[Reason]:
+    """Each reason once: two steps that read the same after the workings are dropped show once."""
     out, seen = [], set()
-    for line in lines:
-        r = reason(line)
+    for step in steps:
+        r = reason(step)
         key = r.text.lower()
         if key not in seen:
             seen.add(key)
