@@ -1,4 +1,8 @@
 """The pipeline behind every door: deterministic, and a paste is masked exactly once."""
+from pathlib import Path
+
+import yaml
+
 from authdoctor.diagnosis import HintUse
 from authdoctor.redact import redact
 
@@ -77,3 +81,48 @@ def test_a_value_read_off_the_machine_is_not_discounted_as_a_possibly_mistaken_a
     assert said.causes[0].id == read.causes[0].id and read.causes[0].probability > said.causes[0].probability
     assert any("(read from this machine)" in w for w in read.causes[0].why)
     assert not any("(read from this machine)" in w for w in said.causes[0].why)
+
+
+# --- a long paste is read where its error is ----------------------------------------------
+
+
+CASES = sorted(Path(__file__).parent.joinpath("cases").glob("*.yaml"))
+NOISE = "2024-03-01T10:00:{s:02d}.{ms:03d}Z module.net.aws_subnet.private[{i}]: Refreshing state... [id=subnet-0{i:07x}a1b2c3]"
+
+
+def _pastes():
+    out = []
+    for f in CASES:
+        out += [c["error"] for c in (yaml.safe_load(f.read_text()) or {}).get("cases") or [] if isinstance(c.get("error"), str)]
+    return out
+
+
+def _log(paste: str, size: int) -> str:
+    """`paste` in the middle of `size` characters of a CI log's refresh lines."""
+    lines, total = [], 0
+    while total < size // 2:
+        lines.append(NOISE.format(s=len(lines) % 60, ms=len(lines) % 1000, i=len(lines)))
+        total += len(lines[-1]) + 1
+    pad = "\n".join(lines)
+    return pad + "\n" + paste + "\n" + pad
+
+
+def test_the_matcher_reads_the_cut_of_a_long_log_as_it_reads_the_whole_log(doctor):
+    m = doctor.matcher
+    for paste in _pastes()[::7]:
+        log = _log(paste, 64 * 1024)
+        focus, region = doctor._cut(log)
+        assert paste in region
+        whole, cut = m.match(log), m.match(focus)
+        assert (cut.text, cut.best) == (whole.text, whole.best)
+        assert m.closest(focus) == m.closest(log)
+
+
+def test_a_long_log_tells_what_its_error_alone_tells(doctor):
+    for paste in _pastes()[::6]:
+        alone = doctor.diagnose(paste)
+        if not alone.recognized:
+            continue
+        long = doctor.diagnose(_log(paste, 1024 * 1024))
+        assert (long.error_code, long.hints_used, long.markers, long.redacted) == \
+            (alone.error_code, alone.hints_used, alone.markers, alone.redacted), paste[:80]

@@ -1,5 +1,10 @@
 """Normalisation masks what varies between two pastes and keeps what tells errors apart."""
-from authdoctor.normalize import normalize
+import random
+import time
+
+import pytest
+
+from authdoctor.normalize import Cut, normalize, normalize_lines
 
 
 def test_request_ids_and_status_boilerplate_are_dropped():
@@ -25,3 +30,62 @@ def test_timestamps_are_masked():
 def test_s3_host_ids_are_not_kept():
     n = normalize("host id: 6nPFZDrM7iFd9RPfA/xe893D1l9Q70xdwKsZt6iZO+83A7/td1LMX5rGiCvOZBVCmcStpJYCN4w=")
     assert "6npfz" not in n
+
+
+# --- escape sequences, and each line alone ------------------------------------------------
+
+
+def test_a_hyperlinks_text_stays_and_its_escape_sequences_go():
+    link = "\x1b]8;;https://example.com/a\x1b\\the docs\x1b]8;;\x1b\\"
+    assert normalize(f"see {link} and {link} again") == "see the docs and the docs again"
+
+
+def test_escape_sequences_without_an_end_cost_linear_time():
+    # every ESC ] used to be read to the paste's end (quadratic: seconds for this one)
+    t0 = time.process_time()
+    normalize_lines("\x1b]" * 32768)
+    assert time.process_time() - t0 < 0.5
+
+
+_TRICKY = ["\x1b", "]", "[", "0", "1", ";", "m", "\x07", "\\", "\n", "\r", "\r\n", "\x0b", "\x85", "\u2028", " ", "a",
+           "Error", "│", "2024-03-01T10:00:00Z ", "request id: 12", "\t", "`"]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_a_paste_normalises_as_its_lines_do_one_by_one(seed):
+    rnd = random.Random(seed)
+    text = "".join(rnd.choice(_TRICKY) for _ in range(rnd.randint(1, 80)))
+    assert normalize_lines(text) == [n for line in text.split("\n") for n in normalize_lines(line)]
+
+
+# --- the lines around the error in a long paste ------------------------------------------
+
+NOISE = "2024-03-01T10:00:{s:02d}.000Z module.net.aws_subnet.private[{i}]: Refreshing state... [id=subnet-0{i:07x}]"
+ERROR = ("2024-03-01T10:15:00.000Z \x1b[31m│ Error: reading STS caller identity\n"
+         "2024-03-01T10:15:00.000Z │ \n"
+         "2024-03-01T10:15:00.000Z │ InvalidClientTokenId: The security token included in the request is invalid.\x1b[0m")
+
+
+def _noise(n, start=0):
+    return "\n".join(NOISE.format(s=i % 60, i=i) for i in range(start, start + n))
+
+
+def test_a_short_paste_is_not_cut():
+    assert Cut(["invalidclienttokenid", "error"], 3, 6000)(ERROR) is None
+
+
+def test_the_region_holds_the_error_lines_and_the_focus_is_long_enough_to_be_cut_again():
+    text = _noise(2000) + "\n" + ERROR + "\n" + _noise(2000, 2000)
+    focus, region = Cut(["invalidclienttokenid", "error", "token"], 3, 6000)(text)
+    assert ERROR in region and ERROR in focus
+    assert len(region) < 10_000 and len(" ".join(normalize_lines(focus))) > 6000
+
+
+def test_a_literal_split_by_a_colour_code_is_found():
+    text = _noise(2000) + "\nInvalid\x1b[1mClientTokenId: x\n" + _noise(2000, 2000)
+    _, region = Cut(["invalidclienttokenid"], 3, 6000)(text)
+    assert "Invalid\x1b[1mClientTokenId: x" in region
+
+
+def test_a_literal_only_a_mask_could_write_cuts_nothing():
+    assert Cut(["error", "<account>"], 3, 6000).by_key is None

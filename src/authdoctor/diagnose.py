@@ -21,7 +21,8 @@ from .diagnosis import Closest, Diagnosis, FixStep, HintUse, RankedCause, Varian
 from .extract import Extracted, extract
 from .hints import UNKNOWN, HintError, check_hints, feature_value
 from .knowledge import KB, Variant
-from .match import Match, Matcher
+from .match import _CONTEXT_LINES, _ERRORISH, _WINDOW_CHARS, Match, Matcher
+from .normalize import Cut
 from .rank import Ranked, log_posterior, priors_for, rank
 from .redact import Redaction, redact
 
@@ -39,6 +40,7 @@ class Doctor:
     def __init__(self, kb: KB | None = None):
         self.kb = kb or knowledge.load()
         self.matcher = Matcher(self.kb)
+        self._cut = Cut((*self.matcher.anchors, *_ERRORISH), _CONTEXT_LINES, _WINDOW_CHARS)
         # What the text alone tells depends only on the masked paste, so a conversation's
         # next step (the same paste, one more hint) only re-ranks. Keyed by the Redaction
         # itself (frozen, compared by value); a few dozen pastes of at most 64 KiB.
@@ -49,10 +51,16 @@ class Doctor:
         self._masked_lock = threading.Lock()
 
     def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted, tuple[Closest, ...]]:
-        best = self.matcher.match(red.text).best
-        variant = best.variant if best else self.matcher.unfamiliar(red.text)
-        closest = tuple(Closest(code, s) for code, s in self.matcher.closest(red.text)) if variant is None else ()
-        return best, variant, extract(self.kb, red, variant), closest
+        # A long paste is read where its error is: the matcher gets its lines around an anchor or
+        # an error word (and enough others that it keeps exactly those, as it would of the whole
+        # paste), the fallback's cues and the markers those lines themselves; found in one pass,
+        # so that normalising and the markers cost what the error costs, not what the log does.
+        cut = self._cut(red.text)
+        focus, region = cut or (red.text, red.text)
+        best = self.matcher.match(focus).best
+        variant = best.variant if best else self.matcher.unfamiliar(region)
+        closest = tuple(Closest(code, s) for code, s in self.matcher.closest(focus)) if variant is None else ()
+        return best, variant, extract(self.kb, replace(red, text=region) if cut else red, variant), closest
 
     def _redact(self, text: str) -> Redaction:
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()

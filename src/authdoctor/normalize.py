@@ -8,8 +8,15 @@ through the same function, so both sides meet in one form.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from itertools import accumulate
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+# An OSC sequence ("ESC ] ... BEL") ends at its first BEL or ESC and never takes a line
+# break: read to the paste's last terminator instead, one ESC ] after another costs
+# quadratic time and a hyperlink's text goes with it; and so each line normalises alone.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]"
+                   r"|\x1b\][^\x07\x1b\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*+(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 # colour codes whose ESC was lost in a copy from a CI page: "[0m", "[1;31m"
 _ANSI_LEFTOVER = re.compile(r"\[\d{1,3}(?:;\d{1,3})*m")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -64,3 +71,134 @@ def normalize_lines(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """One folded line: what the matcher compares."""
     return " ".join(normalize_lines(text))
+
+
+# --- cutting a long paste down ------------------------------------------------------------
+
+# what a mask puts in a normalised line: a text found there may come from these, not the paste
+_MASK_WORDS = ("aws-managed-policy", "<arn>", "<id>", "<time>", "<account>", "<hex>", "<blob>")
+# bytes -> the lower-case letter they are, or a space: a text's letter runs, split() apart
+_LETTER_RUNS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
+_LETTERS = re.compile(r"[a-z]+")
+# words on most lines of a CI log that fails nowhere near them: a literal is looked for by another string
+_LOG_WORDS = ("refreshing", "reading", "creating", "modifying", "destroying", "complete", "elapsed", "terraform",
+              "providers", "plugins", "installing", "installed", "initializing", "modules", "resources", "running",
+              "loading", "downloading", "checking", "version", "registry", "hashicorp", "github", "actions", "workflow",
+              "group", "subnet", "instance", "private", "public", "security", "state", "changes", "output", "plan",
+              "apply", "data", "debug", "info", "warning", "notice", "request", "response", "http")
+
+
+def _pieces(literal: str) -> set[str]:
+    """The letter strings every normalised line holding `literal` has in the paste itself:
+    the parts of its letter runs no mask word holds (a mask's output is not the paste's)."""
+    out = set()
+    for run in _LETTERS.findall(literal):
+        for i in range(len(run)):
+            for j in range(i + 3, len(run) + 1):
+                if not any(run[i:j] in w for w in _MASK_WORDS):
+                    out.add(run[i:j])
+    return out
+
+
+class Cut:
+    """Where a long paste's error is, found in time linear in the paste, normalising only
+    the lines found and a few around them.
+
+    What the matcher reads of a long paste is the lines holding an anchor or an error word,
+    with `context` lines either side (match._focus). `cut(text)` gives (focus, region): the
+    paste's own lines behind those, with other lines added until the normalised text is
+    over `least` characters, so that `_focus(normalize_lines(focus))` keeps exactly the
+    lines `_focus(normalize_lines(text))` keeps (no added line is a hit, nor within
+    `context` of one); and the lines within `around` lines of a hit, where the rest of the
+    error's own text is (the version line of a trace, the command that failed). None when
+    nothing is cut: the whole normalised text is at most `least` characters long.
+
+    How the lines are found without normalising each: every literal holds a letter string
+    the paste itself must hold (lower-cased, ANSI codes out) wherever its normalised line
+    holds the literal. The paste's distinct letter runs (one bytes.translate and split)
+    tell which of those strings are there at all; each one there is looked for with
+    str.find, a line at a time; only the lines found are normalised and checked for the
+    literals themselves.
+    """
+
+    def __init__(self, literals: Iterable[str], context: int, least: int, around: int = 40):
+        self.literals = tuple(sorted(set(literals)))
+        self.context = context
+        self.least = least
+        self.around = around
+        # one string for each literal: one the usual lines of a CI log do not hold, the longest
+        self.by_key: dict[str, list[str]] | None = {}
+        for lit in self.literals:
+            pieces = _pieces(lit)
+            if not pieces:  # it could be on any line: nothing can be cut
+                self.by_key = None
+                break
+            key = min(pieces, key=lambda p: (any(p in w for w in _LOG_WORDS), -len(p), p))
+            self.by_key.setdefault(key, []).append(lit)
+
+    def __call__(self, text: str) -> tuple[str, str] | None:
+        if self.by_key is None or len(text) <= self.least:
+            return None
+        low = _ANSI_LEFTOVER.sub("", _ANSI.sub("", text)).lower()
+        runs = b"\n".join(set(low.encode("utf-8", "surrogatepass").translate(_LETTER_RUNS).split())).decode()
+        # (neither ANSI codes nor lower() take or add a line break: line i of low is line i of text)
+        lines = text.split("\n")
+        starts = list(accumulate(map((1).__add__, map(len, low.split("\n")[:-1])), initial=0))
+        found: dict[int, list[str]] = {}  # a line -> the literals it may hold
+        for key, lits in self.by_key.items():
+            if key not in runs:
+                continue
+            pos = low.find(key)
+            while pos >= 0:
+                i = bisect_right(starts, pos) - 1
+                found.setdefault(i, []).extend(lits)
+                if i + 1 >= len(starts):
+                    break
+                pos = low.find(key, starts[i + 1])
+        norm: dict[int, list[str]] = {}
+
+        def normed(i: int) -> list[str]:
+            if i not in norm:
+                norm[i] = normalize_lines(lines[i])
+            return norm[i]
+
+        keep: set[int] = set()
+        near: set[int] = set()
+        for i in sorted(found):
+            sub = normed(i)
+            hits = [j for j, line in enumerate(sub) if any(lit in line for lit in found[i])]
+            if not hits:
+                continue
+            keep.add(i)
+            near.update(range(max(0, i - self.around), min(len(lines), i + self.around + 1)))
+            # `context` normalised lines before the first hit and after the last, whole lines of the paste
+            need, k = self.context - hits[0], i
+            while need > 0 and k > 0:
+                k -= 1
+                keep.add(k)
+                need -= len(normed(k))
+            need, k = self.context - (len(sub) - 1 - hits[-1]), i
+            while need > 0 and k + 1 < len(lines):
+                k += 1
+                keep.add(k)
+                need -= len(normed(k))
+        size = sum(len(line) + 1 for i in keep for line in normed(i)) - 1
+        # too short to be cut down by the matcher: lines no literal is on are added (after the
+        # region, then before it) until it is, or the whole paste was too short
+        focus = sorted(keep)
+        if size <= self.least:
+            last = focus[-1] if focus else -1
+            first = focus[0] if focus else len(lines)
+            for i in (*range(last + 1, len(lines)), *range(first - 1, -1, -1)):
+                if i in keep:
+                    continue
+                added = normed(i)
+                if added:
+                    focus.append(i)
+                    size += sum(len(line) + 1 for line in added)
+                    if size > self.least:
+                        break
+            else:
+                return None
+            focus.sort()
+        return "\n".join(lines[i] for i in focus), "\n".join(lines[i] for i in sorted(keep | near))
