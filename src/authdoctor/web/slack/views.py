@@ -66,7 +66,8 @@ RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/", "https://hooks.slack-gov.co
 HELP_WORDS = ("", "help", "-h", "--help", "usage", "?")
 # v0= and a hex SHA-256, as Slack signs (https://api.slack.com/authentication/verifying-requests-from-slack)
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
-EXPIRED = "This answer has expired (it was kept for 30 minutes on one server). Run the command again."
+# the masked paste behind a button is kept STORE_TTL seconds, in Redis or in the worker that answered
+EXPIRED = f"This answer has expired (its paste is kept for {STORE_TTL // 60} minutes). Run the command again."
 # the message shortcut's callback id, as slack/manifest.yaml declares it
 SHORTCUT = "diagnose_message"
 NOTHING_TO_READ = ("That message has no text I can read. Copy the error and run /authdoctor with it, "
