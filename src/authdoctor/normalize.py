@@ -20,20 +20,22 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]"
 # colour codes whose ESC was lost in a copy from a CI page: "[0m", "[1;31m"
 _ANSI_LEFTOVER = re.compile(r"\[\d{1,3}(?:;\d{1,3})*m")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The patterns below run on all the lines of a paste at once, joined by "\n": none takes a
+# "\n" (a space is [^\S\n]), so each matches what it would on each line alone.
 _CI_PREFIX = re.compile(
-    r"^\s*(?:"
+    r"^[^\S\n]*(?:"
     r"\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]?"  # ISO stamps (Actions, Jenkins)
     r"|\d{2}:\d{2}:\d{2}(?:\.\d+)?"                                                      # bare clock
     r"|##\[(?:error|warning|group|endgroup|debug)\]"                                     # GitHub Actions commands
     r"|(?:ERRO|WARN|INFO|DEBU)\[\d+\]"                                                   # logrus (Terragrunt)
-    r")\s*", re.I)
+    r")[^\S\n]*", re.I | re.M)
 _BOX = re.compile(r"[│╷╵┃┆╎|]")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'"})
 _MASKS = [
-    (re.compile(r"\b(?:status ?code:?\s*\d{3},?\s*)?request ?id:?\s*[\w#*<>-]*,?", re.I), " "),
-    (re.compile(r"\bhost ?id:?\s*[A-Za-z0-9+/=]+", re.I), " "),
-    (re.compile(r"<(?:RequestId|HostId)>[^<]*</(?:RequestId|HostId)>", re.I), " "),
-    (re.compile(r"\bstatus ?code:?\s*\d{3}\b,?", re.I), " "),
+    (re.compile(r"\b(?:status ?code:?[^\S\n]*\d{3},?[^\S\n]*)?request ?id:?[^\S\n]*[\w#*<>-]*,?", re.I), " "),
+    (re.compile(r"\bhost ?id:?[^\S\n]*[A-Za-z0-9+/=]+", re.I), " "),
+    (re.compile(r"<(?:RequestId|HostId)>[^<\n]*</(?:RequestId|HostId)>", re.I), " "),
+    (re.compile(r"\bstatus ?code:?[^\S\n]*\d{3}\b,?", re.I), " "),
     # AWS-managed policy names tell causes apart (AWSCompromisedKeyQuarantineV3); other ARNs only vary
     (re.compile(r"\barn:aws[\w-]*:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)"), r"aws-managed-policy \1"),
     (re.compile(r"\barn:aws[\w-]*:[^\s\"',)\]]+"), "<arn>"),
@@ -45,6 +47,12 @@ _MASKS = [
     (re.compile(r"(?<![\w/+])[A-Za-z0-9+/]{48,}={0,2}(?![\w/+=])"), "<blob>"),
     (re.compile(r"(?:/Users|/home|C:\\Users)[/\\][^/\\\s]+"), "~"),
 ]
+# for each mask: texts one of which every match holds (none: it always runs), and whether case-blind
+_MASK_NEEDLES: list[tuple[tuple[str, ...], bool]] = [
+    (("request",), True), (("host",), True), (("<",), False), (("status",), True), (("arn:aws",), False),
+    (("arn:aws",), False), (("-",), False), (("T",), False), (("-",), False), ((), False), ((), False), ((), False),
+    (("/Users", "/home", "C:\\Users"), False),
+]
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -53,19 +61,21 @@ def normalize_lines(text: str) -> list[str]:
     text = _ANSI.sub("", text)
     text = _ANSI_LEFTOVER.sub("", text)
     text = text.translate(_QUOTES)
-    out = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue  # nothing in a blank line survives the folding; skip the work
-        line = _CTRL.sub(" ", line)
-        line = _CI_PREFIX.sub("", line)
-        line = _BOX.sub(" ", line)
-        for pattern, repl in _MASKS:
-            line = pattern.sub(repl, line)
-        line = _SPACE.sub(" ", line).strip().lower()
-        if line:
-            out.append(line)
-    return out
+    # nothing in a blank line survives the folding: skip it
+    lines = "\n".join(line for line in text.splitlines() if line.strip())
+    lines = _CTRL.sub(" ", lines)
+    lines = _CI_PREFIX.sub("", lines)
+    ascii_text = lines.isascii()
+    if not ascii_text or "|" in lines:
+        lines = _BOX.sub(" ", lines)
+    # a mask runs only where a text every match holds is there (case-blind ones: on ASCII
+    # text, where lower() is their case rule); the regexes would try every position
+    low = lines.lower() if ascii_text else ""
+    for (pattern, repl), (needles, blind) in zip(_MASKS, _MASK_NEEDLES):
+        if not needles or (blind and not ascii_text) or any(n in (low if blind else lines) for n in needles):
+            lines = pattern.sub(repl, lines)
+    lines = _SPACE.sub(" ", lines)
+    return [line for line in (line.strip().lower() for line in lines.split("\n")) if line]
 
 
 def normalize(text: str) -> str:
@@ -106,10 +116,8 @@ class Cut:
 
     What the matcher reads of a long paste is the lines holding an anchor or an error word,
     with `context` lines either side (match._focus). `cut(text)` gives (focus, region): the
-    paste's own lines behind those, with other lines added until the normalised text is
-    over `least` characters, so that `_focus(normalize_lines(focus))` keeps exactly the
-    lines `_focus(normalize_lines(text))` keeps (no added line is a hit, nor within
-    `context` of one); and the lines within `around` lines of a hit, where the rest of the
+    paste's own lines behind those (at times with a line of dots, below), so that
+    `_focus(normalize_lines(focus))` is exactly `_focus(normalize_lines(text))`; and the lines within `around` lines of a hit, where the rest of the
     error's own text is (the version line of a trace, the command that failed). None when
     nothing is cut: the whole normalised text is at most `least` characters long.
 
@@ -121,7 +129,7 @@ class Cut:
     literals themselves.
     """
 
-    def __init__(self, literals: Iterable[str], context: int, least: int, around: int = 40):
+    def __init__(self, literals: Iterable[str], context: int, least: int, around: int = 20):
         self.literals = tuple(sorted(set(literals)))
         self.context = context
         self.least = least
@@ -182,23 +190,38 @@ class Cut:
                 k += 1
                 keep.add(k)
                 need -= len(normed(k))
-        size = sum(len(line) + 1 for i in keep for line in normed(i)) - 1
-        # too short to be cut down by the matcher: lines no literal is on are added (after the
-        # region, then before it) until it is, or the whole paste was too short
-        focus = sorted(keep)
+        order = sorted(keep)
+        focus = [lines[i] for i in order]
+        size = sum(len(line) + 1 for i in order for line in normed(i)) - 1
         if size <= self.least:
-            last = focus[-1] if focus else -1
-            first = focus[0] if focus else len(lines)
-            for i in (*range(last + 1, len(lines)), *range(first - 1, -1, -1)):
-                if i in keep:
-                    continue
-                added = normed(i)
-                if added:
-                    focus.append(i)
-                    size += sum(len(line) + 1 for line in added)
-                    if size > self.least:
-                        break
+            # Too short for the matcher to cut it down: whether the whole paste is (and so is cut
+            # down to just these lines) is shown on other lines, read a few dozen at a time (none
+            # is a hit: each hit is kept)
+            last = order[-1] if order else -1
+            first = order[0] if order else len(lines)
+            rest = [*range(last + 1, len(lines)), *range(first - 1, -1, -1)]
+            for j in range(0, len(rest), 64):
+                size += sum(len(line) + 1 for line in normalize_lines("\n".join(lines[i] for i in rest[j:j + 64])))
+                if size > self.least:
+                    break
             else:
-                return None
-            focus.sort()
-        return "\n".join(lines[i] for i in focus), "\n".join(lines[i] for i in sorted(keep | near))
+                return None  # the whole paste is short: the matcher reads all of it
+            # These lines normalise to the lines the matcher keeps, and it keeps all of a text
+            # that short; but a line of them that normalises to two (a lone \r, a \x0b) may add
+            # one it does not keep: then a line of dots makes the text long enough for the
+            # matcher to cut it down as it cuts the whole paste, put more than `context` lines
+            # from any hit (next to a context line that is not the paste's first or last).
+            if not order or any(len(normed(i)) > 1 for i in order):
+                filler = "." * (self.least + 1)
+                if not order:
+                    focus = [filler]
+                elif order[-1] + 1 < len(lines):
+                    focus.append(filler)
+                elif order[0] > 0:
+                    focus.insert(0, filler)
+                else:
+                    gap = next((j for j in range(1, len(order)) if order[j] > order[j - 1] + 1), None)
+                    if gap is None:
+                        return None
+                    focus.insert(gap, filler)
+        return "\n".join(focus), "\n".join(lines[i] for i in sorted(keep | near))
