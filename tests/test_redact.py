@@ -1,7 +1,11 @@
 """Secrets are masked first; only their kind and the key-id prefix survive."""
+import random
+import sys
+from pathlib import Path
+
 import pytest
 
-from authdoctor.redact import KEY_ID_PREFIXES, redact
+from authdoctor.redact import KEY_ID_PREFIXES, _windows, redact
 
 SECRET = "kWcrlUX5JEDGM/LtmEENI+aVmYvHNif5zB+d9+ct"
 TOKEN = "IQoJb3JpZ2luX2VjEJr" + "A" * 300 + "/+=="
@@ -322,3 +326,77 @@ def test_a_secret_on_the_line_under_a_labelled_key_id_is_masked_whole():
         text = f"{label}AKIA{tail}{newline}{secret}\n"
         assert not _leaked(redact(text).text, secret), text
     check()
+
+
+def test_a_secret_key_holding_a_key_ids_shape_is_masked_whole():
+    # "AGPA" + 16 upper-case letters and digits inside a random secret key read as a key id;
+    # claimed alone, it cut the secret into pieces too short for its shape
+    secret = "84AGpaf2nfZzT49J6SpfYuWo5/8mOZ9Wk5cjSp+Y"
+    for text in (f"aws_access_key_id = AKIAGUX25MU4YFWLNDYP\n{secret}\n", f"secret: {secret}", secret):
+        assert not _leaked(redact(text).text, secret), text
+
+
+# --- long pastes: read in windows, masked as if read whole -------------------------------
+
+NOISE = "2024-03-01T10:00:{s:02d}.000Z module.net.aws_subnet.private[{i}]: Refreshing state... [id=subnet-0{i:07x}a1b2c3]"
+PLAIN = ["Initializing provider plugins and modules for the configured backend of this workspace",
+         "  # aws_instance.web will be updated in-place, with the following attributes shown",
+         "", "   ", "Plan: 3 to add, 0 to change, 0 to destroy.", 'provider "aws" {', '  token = "abcdefgh12345678"', "}",
+         "request id:", "=", "aws_secret_access_key", "x" * 45, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123",
+         "AKIA", "IOSFODNN7EXAMPLE", "50% done", "C:\\path", "│ Error: x", "\x1b[31mred\x1b[0m", "[0m"]
+
+
+def _bench():
+    import importlib.util
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("secrets_leak", root / "bench" / "secrets_leak.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["secrets_leak"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+BENCH = _bench()
+BASE = BENCH.examples()
+
+
+def _log(rnd, lines, secret_share, noise=0.6):
+    parts = []
+    for _ in range(lines):
+        r = rnd.random()
+        if r < noise:
+            parts.append(NOISE.format(s=rnd.randrange(60), i=rnd.randrange(10**6)))
+        elif r < 1 - secret_share:
+            parts.append(rnd.choice(PLAIN))
+        else:
+            parts.append(BENCH.make_paste(rnd, rnd.choice(BASE))[0])
+    return rnd.choice(["\n", "\r\n"]).join(parts)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_a_long_paste_read_in_windows_is_masked_as_if_read_whole(seed):
+    # secrets of every kind in every form (escaped, wrapped, coloured, look-alike letters...)
+    # among CI log lines and lines that are parts of names, values and labels
+    rnd = random.Random(seed)
+    text = _log(rnd, rnd.randint(80, 500), rnd.choice([0.01, 0.03, 0.1]), noise=rnd.choice([0.6, 0.9, 0.97]))
+    assert redact(text) == redact(text, whole=True)
+
+
+def test_windows_leave_most_of_a_ci_log_unread():
+    rnd = random.Random(5)
+    text = _log(rnd, 2000, 0.005, noise=0.98)
+    windows = _windows(text)
+    assert windows and sum(e - s for s, e in windows) < len(text) / 4
+    assert redact(text) == redact(text, whole=True)
+
+
+def test_a_secret_far_from_the_error_in_a_mib_log_is_masked_in_the_echo(doctor):
+    secret, key_id = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", "AKIAIOSFODNN7EXAMPLE"
+    noise = "\n".join(NOISE.format(s=i % 60, i=i) for i in range(6000))
+    log = (f"export AWS_ACCESS_KEY_ID={key_id}\nexport AWS_SECRET_ACCESS_KEY={secret}\n{noise}\n{secret}\n{noise}\n"
+           "Error: InvalidClientTokenId: The security token included in the request is invalid.\n" + noise)
+    assert len(log) > 1024 * 1024
+    answer = doctor.diagnose(log)
+    assert answer.error_code == "InvalidClientTokenId"
+    assert secret not in answer.masked_text and key_id not in answer.masked_text
+    assert answer.masked_text.count("REDACTED") == 3 and answer.paste.key_prefix == "AKIA"

@@ -68,6 +68,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 
 # gitleaks aws-access-token, then the IAM unique-id prefixes it used to match
 KEY_ID_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA")
@@ -354,6 +355,7 @@ _HEX = re.compile(r"[0-9a-fA-F]++")
 _LABEL_TAIL = re.compile(r"""(?i)(?:request|host)[ _-]?id["']?\s*+[:=]\s*+["']?\Z|x-amz-id-2["']?\s*+[:=]\s*+["']?\Z""")
 _ARN = re.compile(r"(?i)(?<![A-Za-z0-9])arn:aws[a-z-]*+:[^\s\"'<>,;]*+")
 _BLOB_CHARS = frozenset(string.ascii_letters + string.digits + "/+_=-")
+_B64_CHARS = frozenset(string.ascii_letters + string.digits + "/+")
 _BLOB_MIN = 100
 
 
@@ -455,7 +457,13 @@ class _Spans:
         self.spans.insert(i, (a, b, kind, value))
 
 
-def redact(text: str) -> Redaction:
+_Claim = tuple[int, int, str, str]  # a span of the text read, its kind, the value it held
+
+
+def _read(text: str, windowed: bool = False) -> tuple[list[_Claim], list[str], str | None] | None:
+    """The spans of `text` to mask (in order, as the canonical spans claimed map back to it),
+    the kinds found and the key id prefix. None when `windowed` and a private key begins:
+    its body may run on past the window, so the paste is read whole."""
     view = _canonical(text)
     canon = view.text
     spans = _Spans()
@@ -477,6 +485,8 @@ def redact(text: str) -> Redaction:
 
     # private keys: each BEGIN with the next END (within 20,000 characters), or cut off
     begins = list(_PEM_BEGIN.finditer(canon))
+    if begins and windowed:
+        return None
     if begins:
         ends = [m.start() for m in _PEM_END.finditer(canon)]
         end_at = {m.start(): m.end() for m in _PEM_END.finditer(canon)}
@@ -547,7 +557,7 @@ def redact(text: str) -> Redaction:
             arns.append((a, joins[j] if j < len(joins) and joins[j] < b else b))
         arn_starts = [a for a, _ in arns]
 
-        def blob(a: int, b: int) -> bool:
+        def blob(a: int, b: int, shaped: str = shaped) -> bool:
             """Part of a longer base64/base64url blob (an encoded message, a host id): not a key."""
             if b - a >= _BLOB_MIN:
                 return True
@@ -562,7 +572,7 @@ def redact(text: str) -> Redaction:
                 hi += 1
             return lo + (b - a) + hi >= _BLOB_MIN
 
-        def shape(a: int, b: int) -> tuple[int, int] | None:
+        def shape(a: int, b: int, shaped: str = shaped) -> tuple[int, int] | None:
             run = shaped[a:b]
             if len(run) < 40 or len(run) > _RUN_MAX:
                 return None
@@ -578,36 +588,52 @@ def redact(text: str) -> Redaction:
             # an S3 host id or a request id by its label; a blob. A label does not excuse
             # a run of exactly a secret key's shape: no request or host id looks like one
             labelled = _LABEL_TAIL.search(shaped, max(0, a - 24), a) and not (len(run) == 40 and _looks_like_secret(run))
-            if labelled or blob(a, b):
+            if labelled or blob(a, b, shaped):
                 return None
             return a + ca, a + cb
 
-        for m in _RUN.finditer(shaped):
-            a, b = m.span()
-            found = shape(a, b)
-            if found is None and joins:
-                # a join may have glued a line's tail to a key standing on the next line
-                j = bisect_right(joins, a)
-                cuts = [a]
-                while j < len(joins) and joins[j] < b:
-                    cuts.append(joins[j])
-                    j += 1
-                cuts.append(b)
-                for pa, pb in zip(cuts, cuts[1:]):
-                    piece = shape(pa, pb)
-                    if piece:
-                        claim(*piece, "aws-secret-access-key", shaped[piece[0]:piece[1]])
-            if found:
-                claim(*found, "aws-secret-access-key", shaped[found[0]:found[1]])
+        def scan(shaped: str, runs: list[tuple[int, int]]) -> None:
+            for a, b in runs:
+                found = shape(a, b, shaped)
+                if found is None and joins:
+                    # a join may have glued a line's tail to a key standing on the next line
+                    j = bisect_right(joins, a)
+                    cuts = [a]
+                    while j < len(joins) and joins[j] < b:
+                        cuts.append(joins[j])
+                        j += 1
+                    cuts.append(b)
+                    for pa, pb in zip(cuts, cuts[1:]):
+                        piece = shape(pa, pb, shaped)
+                        if piece:
+                            claim(*piece, "aws-secret-access-key", shaped[piece[0]:piece[1]])
+                if found:
+                    claim(*found, "aws-secret-access-key", shaped[found[0]:found[1]])
 
+        scan(shaped, [m.span() for m in _RUN.finditer(shaped)])
+        # A key id's shape inside a secret key ("...84AGPAF2NFZZT49J6SPF..." read as AGPA + 16) was
+        # claimed and blanked, which cuts the secret into runs too short for its shape: the runs
+        # holding such a key id are looked at again with it put back (what is claimed already stays).
+        glued = [(a, b) for a, b, kind, _ in spans.spans if kind == "aws-access-key-id"
+                 and ((a and canon[a - 1] in _B64_CHARS) or (b < len(canon) and canon[b] in _B64_CHARS))]
+        if glued:
+            restored = list(shaped)
+            for a, b in glued:
+                restored[a:b] = canon[a:b]
+            back = "".join(restored)
+            scan(back, [m.span() for m in _RUN.finditer(back) if any(m.start() <= a < m.end() for a, _ in glued)])
+
+    return [(*view.span(a, b), kind, value) for a, b, kind, value in spans.spans], kinds, prefix
+
+
+def _masked(text: str, claims: list[_Claim], kinds: list[str], prefix: str | None) -> Redaction:
     token = "aws-session-token" in kinds
-    if not spans.spans:
+    if not claims:
         return Redaction(text=text, kinds=tuple(kinds), key_prefix=prefix, has_session_token=token)
     # back to the original: each claimed span masks everything its characters came from
     out: list[str] = []
     pos = 0
-    for a, b, kind, value in spans.spans:
-        oa, ob = view.span(a, b)
+    for oa, ob, kind, value in claims:
         if ob <= pos:
             continue
         out.append(text[pos:oa] if oa > pos else "")
@@ -616,3 +642,177 @@ def redact(text: str) -> Redaction:
         pos = max(pos, ob)
     out.append(text[pos:])
     return Redaction(text="".join(out), kinds=tuple(kinds), key_prefix=prefix, has_session_token=token)
+
+
+def redact(text: str, *, whole: bool = False) -> Redaction:
+    """`text` with its secrets masked. A long paste is read in the windows `_windows` finds
+    (whole: every line, the reference those windows are held to); what is masked is the same."""
+    if not whole:
+        windows = _windows(text)
+        if windows is not None:
+            found = _read_windows(text, windows)
+            if found is not None:
+                return _masked(text, *found)
+    read = _read(text)
+    assert read is not None
+    return _masked(text, *read)
+
+
+# --- long pastes: only the lines that can hold a secret are read ----------------------------
+#
+# A CI log is mostly lines no rule can match. The canonical view and the rules run on the
+# windows of lines that may, put end to end; the rest is left as it is. What makes a line
+# one that may ("a trigger"), on the paste's bytes:
+#
+# - a byte the canonical view may rewrite: an escape's % & \, a control (ESC among them),
+#   anything not ASCII, a colour code without its ESC ("[0m"). Elsewhere the canonical
+#   view is the text itself, hard wraps joined;
+# - a text every match of a rule holds (the rules' names, lower-cased: token, secret, ...;
+#   a private key's "-----begin", a JWT's ".ey"), or a run of 20 base64 characters (key
+#   ids, secret keys, STS and Bedrock keys, GitHub tokens: every one has such a run);
+# - when "token" is in the paste, the block headers that decide what a `token = "..."` is.
+#
+# A line joined to the next by a hard wrap is read with it (the joined lines are a "chain",
+# and what straddles the join is looked for across it too), and so is a line next to one
+# with a byte the canonical view may rewrite (a decoded line break may change the join).
+# Matches cross from one chain to another only through whitespace: a name, its `=` on the
+# next non-blank chain, its value on the one after; a request id's label two chains before
+# its value. So a window is a trigger's chain with two non-blank chains either side; two
+# windows with only blank lines between are one. Put end to end with `_SEP` between them,
+# which neither `\s` nor any value takes, every rule matches in them what it matches in the
+# whole text, and a `token = "..."` finds the same block before it. A private key, whose
+# body may run past the window, and an OSC escape, which may take line breaks, send the
+# paste to be read whole. `tests/test_redact.py` holds the windows to the whole reading.
+
+_SEP = ";\n"
+_WINDOW_FROM = 4096  # a shorter paste is read whole
+_B64_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+# each byte -> b: a base64 character; !: one the canonical view may rewrite; else a space
+_CLASSES = bytes(98 if c in _B64_BYTES else 33 if (c < 32 and c not in (9, 10, 13)) or c in (37, 38, 92) or c >= 127
+                 else 32 for c in range(256))
+_LEFTOVER_B = re.compile(rb"\[[0-9;]{0,12}m")
+# the hard wraps _WRAP joins, found from the line break (a look-behind first is tried at every position)
+_JOIN_B = re.compile(rb"\n(?:(?<=[^\n]{39}[A-Za-z0-9/+=_.-]\n)|(?<=[^\n]{39}[A-Za-z0-9/+=_.-]\r\n))(?=[A-Za-z0-9/+=_.-])")
+_NEEDLES_B = (b"token", b"secret", b"access", b"passw", b"pwd", b"api", b"auth", b"atlasv1", b"github_pat", b"xox",
+              b"xapp", b"hooks.slack", b"-----begin")
+_BLOCK_NEEDLES_B = (b"provider", b"credentials", b"cloud", b"backend")
+_RUN_B = b"b" * 20
+
+
+def _windows(text: str) -> list[tuple[int, int]] | None:
+    """The stretches of `text` (whole lines, in order) to read; None: read it whole."""
+    if len(text) < _WINDOW_FROM or "\x1b]" in text:
+        return None
+    raw = text.encode("utf-8", "surrogatepass")
+    low = raw.lower()
+    lines = raw.split(b"\n")
+    n = len(lines)
+    starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+    triggers: set[int] = set()
+    odd: set[int] = set()
+
+    def lines_with(hay: bytes, needle: bytes, into: set[int], starts: list[int] = starts) -> None:
+        """Add to `into` the pieces of `hay` (starting at `starts`) that hold `needle`."""
+        pos = hay.find(needle)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            into.add(i)
+            if i + 1 >= len(starts):
+                break
+            pos = hay.find(needle, starts[i + 1])
+
+    classes = raw.translate(_CLASSES)
+    lines_with(classes, b"!", odd)
+    for m in _LEFTOVER_B.finditer(raw):
+        odd.add(bisect_right(starts, m.start()) - 1)
+    triggers |= odd
+    needles = _NEEDLES_B + (_BLOCK_NEEDLES_B if b"token" in low else ())
+    for needle in needles:
+        lines_with(low, needle, triggers)
+    lines_with(classes, _RUN_B, triggers)
+    lines_with(raw, b".ey", triggers)
+    joins = [m.start() for m in _JOIN_B.finditer(raw)]
+    if joins:
+        # what straddles a join: each join's 40 bytes either side, end to end
+        seams = [low[p - 41:p - 1] + low[p + 1:p + 41] if low[p - 1] == 13 else low[p - 40:p] + low[p + 1:p + 41]
+                 for p in joins]
+        seam_starts = list(accumulate(map((1).__add__, map(len, seams[:-1])), initial=0))
+        hay = b"\x00".join(seams)
+        hit: set[int] = set()
+        for needle in (*needles, b".ey"):
+            lines_with(hay, needle, hit, seam_starts)
+        lines_with(hay.translate(_CLASSES), _RUN_B, hit, seam_starts)
+        triggers.update(bisect_right(starts, joins[j]) - 1 for j in hit)
+    if not triggers:
+        return []
+    joined = set(joins)
+
+    def sticky(k: int) -> bool:
+        """Whether the line break after line k may be gone from the canonical view."""
+        return k in odd or k + 1 in odd or starts[k + 1] - 1 in joined
+
+    def chain(k: int) -> tuple[int, int]:
+        a = b = k
+        while a > 0 and sticky(a - 1):
+            a -= 1
+        while b + 1 < n and sticky(b):
+            b += 1
+        return a, b
+
+    spans: list[tuple[int, int]] = []
+    for t in sorted(triggers):
+        if spans and spans[-1][1] >= t:
+            continue
+        a, b = chain(t)
+        for _ in range(2):
+            while a > 0:
+                a2, _b2 = chain(a - 1)
+                a = a2
+                if any(lines[i].strip() for i in range(a2, _b2 + 1)):
+                    break
+        for _ in range(2):
+            while b + 1 < n:
+                _a2, b2 = chain(b + 1)
+                b = b2
+                if any(lines[i].strip() for i in range(_a2, b2 + 1)):
+                    break
+        if spans and (a <= spans[-1][1] + 1 or not any(lines[i].strip() for i in range(spans[-1][1] + 1, a))):
+            spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
+        else:
+            spans.append((a, b))
+    if text.isascii():
+        char_starts = starts
+    else:
+        char_starts = list(accumulate(map((1).__add__, map(len, text.split("\n")[:-1])), initial=0))
+    out = [(char_starts[a], char_starts[b + 1] if b + 1 < n else len(text)) for a, b in spans]
+    if sum(e - s for s, e in out) > 0.6 * len(text):
+        return None
+    return out
+
+
+def _read_windows(text: str, windows: list[tuple[int, int]]) -> tuple[list[_Claim], list[str], str | None] | None:
+    """`_read` of the windows put end to end, mapped back to `text`; None: read it whole."""
+    if not windows:
+        return [], [], None
+    pieces: list[str] = []
+    at: list[int] = []  # where each window starts in the text read
+    size = 0
+    for s, e in windows:
+        if pieces:
+            pieces.append(_SEP)
+            size += len(_SEP)
+        at.append(size)
+        pieces.append(text[s:e])
+        size += e - s
+    read = _read("".join(pieces), windowed=True)
+    if read is None:
+        return None
+    claims, kinds, prefix = read
+    out: list[_Claim] = []
+    for a, b, kind, value in claims:
+        i = bisect_right(at, a) - 1
+        start, end = windows[i]
+        if i < 0 or b > at[i] + end - start:
+            return None  # a claim across two windows: the separator was not enough
+        out.append((start + a - at[i], start + b - at[i], kind, value))
+    return out, kinds, prefix
