@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate, chain
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 from .knowledge import KB, Variant
@@ -154,50 +154,68 @@ class _Anchors:
 class _Pieces:
     """The shapes that could score at least `bar` against a text, found without scoring them.
 
-    A score of `bar` allows at most D = 2k(100 - bar)/100 characters inserted or deleted
-    between the shorter string (length k) and the window it is scored against; cut the
-    shorter string into k // _PIECE pieces and each such edit breaks at most one, so at
-    least `needed(k)` = k // _PIECE - D pieces appear unbroken in the longer string. One
-    index maps each piece of a shape to the shapes that have it (for a text longer than the
-    shape), the other each three characters a shape holds anywhere to the shapes holding
-    them (for a text shorter than the shape, whose own pieces are then looked for)."""
+    Each shape is cut into pieces of _PIECE characters (at 0, 3, 6, ...), and the index maps
+    a piece to the shapes that have it: a text's three-character strings give, for every
+    shape, how many of its pieces the text holds. A score of `bar` leaves few of them broken:
+
+    - a shape of length k scored inside a longer text: the window it is scored against is
+      at most D = 2k(100 - bar)/100 characters inserted or deleted away from it, and each
+      such edit breaks at most one piece, so at least k // _PIECE - D of its pieces are in
+      the text;
+    - a shape longer than the text (length h): the text is scored against windows of the
+      shape at least m = h * bar / (200 - bar) long (shorter ones cannot reach `bar`), each
+      holding (m - 2) // _PIECE of the shape's pieces whole, of which at most 2h(100 - bar)/100
+      are broken: the rest are in the text. The text then also has at least m characters in
+      order with the shape (one LCS pass each, in rapidfuzz's loop over them all).
+    """
 
     def __init__(self, norms: list[str], bar: float):
+        self.norms = norms
         self.lens = [len(s) for s in norms]
         self.bar = bar
         self.by_len: dict[int, list[int]] = defaultdict(list)
         self.pieces: dict[str, list[int]] = defaultdict(list)
-        self.holding: dict[str, list[int]] = defaultdict(list)
         for i, s in enumerate(norms):
             self.by_len[len(s)].append(i)
             for j in range(0, len(s) - _PIECE + 1, _PIECE):
                 self.pieces[s[j:j + _PIECE]].append(i)
-            for g in _grams(s, _PIECE):
-                self.holding[g].append(i)
-        self.needs = [self.needed(k) for k in range(max(self.by_len, default=0) + 1)]
+        self.inside = [self._inside(k) for k in range(max(self.by_len, default=0) + 1)]
 
-    def needed(self, k: int) -> int:
-        """How many of the k // _PIECE pieces of a string of length k must be found unbroken."""
-        return k // _PIECE - (int(2 * k * (100.0 - self.bar) / 100.0) + 1)
+    def _edits(self, k: int) -> int:
+        """More than the characters a score of `bar` lets the shorter string (length k) differ by."""
+        return int(2 * k * (100.0 - self.bar) / 100.0) + 1
 
-    def candidates(self, text: str) -> set[int]:
+    def _inside(self, k: int) -> int:
+        """How many of its pieces a shape of length k scored inside a longer text must have there."""
+        return k // _PIECE - self._edits(k)
+
+    def candidates(self, text: str, longest: int | None = None) -> set[int]:
+        """The shapes that could reach the bar against `text` (none longer than `longest`)."""
         h = len(text)
-        needs, lens = self.needs, self.lens
+        inside, lens = self.inside, self.lens
+        shortest = int(h * self.bar / (200.0 - self.bar)) - 1  # the shortest window of a longer shape that counts
+        around = (shortest - 2) // _PIECE - self._edits(h)
         # equal lengths are scored both ways round: always a candidate
         out = set(self.by_len.get(h, ()))
+        longer: set[int] = set()
         for k, shapes in self.by_len.items():
-            if k < h and needs[k] <= 0:
+            if k < h and inside[k] <= 0:
                 out.update(shapes)
+            elif k > h and around <= 0 and (longest is None or k <= longest):
+                longer.update(shapes)
         grams = _grams(text, _PIECE)
         counts = Counter(chain.from_iterable(self.pieces[g] for g in self.pieces.keys() & grams))
-        out.update(i for i, c in counts.items() if c >= needs[lens[i]] and lens[i] < h)
-        need = self.needed(h)
-        if need <= 0:
-            out.update(i for k, shapes in self.by_len.items() if k > h for i in shapes)
-        elif any(k > h for k in self.by_len):
-            mine = [text[j:j + _PIECE] for j in range(0, h - _PIECE + 1, _PIECE)]
-            held = Counter(chain.from_iterable(self.holding.get(p, ()) for p in mine))
-            out.update(i for i, c in held.items() if c >= need and lens[i] > h)
+        for i, c in counts.items():
+            if lens[i] < h:
+                if c >= inside[lens[i]]:
+                    out.add(i)
+            elif lens[i] > h and c >= around and (longest is None or lens[i] <= longest):
+                longer.add(i)
+        if longer:
+            ids = sorted(longer)
+            kept = process.extract(text, [self.norms[i] for i in ids], scorer=LCSseq.similarity, processor=None,
+                                   score_cutoff=max(0, shortest), limit=None)
+            out.update(ids[at] for _, _, at in kept)
         return out
 
 
@@ -290,8 +308,11 @@ class Matcher:
             able = dict.fromkeys(sorted(anchored, key=lambda eid: (-anchored[eid], self._position[eid])))
         else:
             bar = UNANCHORED_THRESHOLD
+            # a shape longer than the paste has its score scaled down by how much of it the paste
+            # covers (0.8 + 0.2 * cover, in _best_all): past this length not even 100 reaches the bar
+            longest = int(0.2 * len(hay) / (bar / 100.0 - 0.8)) + 1
             by_error: dict[str, set[int]] = {}
-            for shape in self._pieces.candidates(hay):
+            for shape in self._pieces.candidates(hay, longest):
                 eid, i = self._shapes[shape]
                 by_error.setdefault(eid, set()).add(i)
             able = {eid: by_error[eid] for eid in self.by_error if eid in by_error}
