@@ -343,7 +343,8 @@ PLAIN = ["Initializing provider plugins and modules for the configured backend o
          "  # aws_instance.web will be updated in-place, with the following attributes shown",
          "", "   ", "Plan: 3 to add, 0 to change, 0 to destroy.", 'provider "aws" {', '  token = "abcdefgh12345678"', "}",
          "request id:", "=", "aws_secret_access_key", "x" * 45, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN0123",
-         "AKIA", "IOSFODNN7EXAMPLE", "50% done", "C:\\path", "│ Error: x", "\x1b[31mred\x1b[0m", "[0m"]
+         "AKIA", "IOSFODNN7EXAMPLE", "50% done", "C:\\path", "│ Error: x", "\x1b[31mred\x1b[0m", "[0m", "abcdefghij12345678",
+         "password", "api_key:", "request id: ", "  ", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0"]
 
 
 def _bench():
@@ -400,3 +401,14 @@ def test_a_secret_far_from_the_error_in_a_mib_log_is_masked_in_the_echo(doctor):
     assert answer.error_code == "InvalidClientTokenId"
     assert secret not in answer.masked_text and key_id not in answer.masked_text
     assert answer.masked_text.count("REDACTED") == 3 and answer.paste.key_prefix == "AKIA"
+
+
+def test_a_name_at_the_edge_of_anothers_window_brings_its_value_in():
+    # the name is one of the two lines after a key id, and so in its window; its own window
+    # must still reach the `=` and the value on the lines after it
+    noise = "\n".join(NOISE.format(s=i % 60, i=i) for i in range(300))
+    value = "abcdefghij12345678"
+    text = f"{noise}\nAKIAIOSFODNN7EXAMPLE\nplain words here\naws_secret_access_key\n=\n{value}\n{noise}"
+    assert _windows(text)
+    masked = redact(text)
+    assert masked == redact(text, whole=True) and value not in masked.text

@@ -670,7 +670,7 @@ def redact(text: str, *, whole: bool = False) -> Redaction:
 # - a text every match of a rule holds (the rules' names, lower-cased: token, secret, ...;
 #   a private key's "-----begin", a JWT's ".ey"), or a run of 20 base64 characters (key
 #   ids, secret keys, STS and Bedrock keys, GitHub tokens: every one has such a run);
-# - when "token" is in the paste, the block headers that decide what a `token = "..."` is.
+# - a block header, which decides what a `token = "..."` after it is.
 #
 # A line joined to the next by a hard wrap is read with it (the joined lines are a "chain",
 # and what straddles the join is looked for across it too), and so is a line next to one
@@ -726,7 +726,7 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
     for m in _LEFTOVER_B.finditer(raw):
         odd.add(bisect_right(starts, m.start()) - 1)
     triggers |= odd
-    needles = _NEEDLES_B + (_BLOCK_NEEDLES_B if b"token" in low else ())
+    needles = _NEEDLES_B + _BLOCK_NEEDLES_B
     for needle in needles:
         lines_with(low, needle, triggers)
     lines_with(classes, _RUN_B, triggers)
@@ -760,9 +760,11 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
         return a, b
 
     spans: list[tuple[int, int]] = []
+    covered = 0
     for t in sorted(triggers):
-        if spans and spans[-1][1] >= t:
-            continue
+        # (a trigger inside the last window still needs its own lines either side)
+        if covered > 0.6 * n:
+            return None
         a, b = chain(t)
         for _ in range(2):
             while a > 0:
@@ -777,8 +779,10 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
                 if any(lines[i].strip() for i in range(_a2, b2 + 1)):
                     break
         if spans and (a <= spans[-1][1] + 1 or not any(lines[i].strip() for i in range(spans[-1][1] + 1, a))):
+            covered += max(b, spans[-1][1]) - spans[-1][1]
             spans[-1] = (spans[-1][0], max(b, spans[-1][1]))
         else:
+            covered += b - a + 1
             spans.append((a, b))
     if text.isascii():
         char_starts = starts
