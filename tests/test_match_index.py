@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from authdoctor.match import UNANCHORED_THRESHOLD, Matcher, _Anchors, _edges_reach, _Pieces, _whole_bound, reach
+from authdoctor.match import UNANCHORED_THRESHOLD, Matcher, _Anchors, _edges_reach, _partial, _Pieces, _whole_bound, _whole_bounds, reach
 from authdoctor.redact import redact
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -158,6 +158,25 @@ def test_the_piece_index_lets_a_shape_through_inside_noise(a, noise, cut):
 @given(a=TEXT, b=TEXT)
 def test_the_one_pass_bound_is_never_below_the_score(a, b):
     assert _whole_bound(a, b) >= fuzz.partial_ratio(a, b, processor=None)
+    assert _whole_bounds(b, [a, b, a + b]) == [_whole_bound(a, b), _whole_bound(b, b), _whole_bound(a + b, b)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(a=st.text(alphabet="abcde :", min_size=60, max_size=220), noise=TEXT, cut=st.integers(0, 320), keep=st.integers(0, 220),
+       cutoff=st.floats(0, 100))
+def test_the_padded_score_is_rapidfuzz_s_own(a, noise, cut, keep, cutoff):
+    b = noise[:cut] + a[:keep] + noise[cut:]
+    for x, y in ((a, b), (b, a)):
+        assert _partial(x, y, cutoff) == fuzz.partial_ratio(x, y, processor=None, score_cutoff=cutoff)
+
+
+def test_the_padded_score_is_rapidfuzz_s_own_for_every_shape_and_real_paste(matcher):
+    shapes = [norm for norm in matcher.norm.values() if len(norm) > 64]
+    for text in PASTES[::9]:
+        hay = matcher.match(redact(text).text).text
+        for shape in shapes:
+            for cutoff in (0.0, 60.0, 90.0):
+                assert _partial(shape, hay, cutoff) == fuzz.partial_ratio(shape, hay, processor=None, score_cutoff=cutoff)
 
 
 @settings(max_examples=300, deadline=None)

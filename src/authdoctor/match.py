@@ -31,7 +31,7 @@ the reference the equivalence tests compare against.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -154,9 +154,8 @@ class _Anchors:
 class _Pieces:
     """The shapes that could score at least `bar` against a text, found without scoring them.
 
-    Each shape is cut into pieces of _PIECE characters (at 0, 3, 6, ...), and the index maps
-    a piece to the shapes that have it: a text's three-character strings give, for every
-    shape, how many of its pieces the text holds. A score of `bar` leaves few of them broken:
+    Each shape is cut into pieces of _PIECE characters (at 0, 3, 6, ...). A score of `bar`
+    leaves few of them broken:
 
     - a shape of length k scored inside a longer text: the window it is scored against is
       at most D = 2k(100 - bar)/100 characters inserted or deleted away from it, and each
@@ -167,56 +166,126 @@ class _Pieces:
       holding (m - 2) // _PIECE of the shape's pieces whole, of which at most 2h(100 - bar)/100
       are broken: the rest are in the text. The text then also has at least m characters in
       order with the shape (one LCS pass each, in rapidfuzz's loop over them all).
+
+    A piece found twice in a shape is counted once, so each shape's bar is lowered by its
+    repeats. The counting is done for all shapes at once: each piece has a bit mask of the
+    shapes holding it, and the masks of the pieces a text holds are added up bit-sliced
+    (`count[j]`: the shapes whose count has bit j set), a few big-integer operations a piece.
     """
 
     def __init__(self, norms: list[str], bar: float):
         self.norms = norms
-        self.lens = [len(s) for s in norms]
         self.bar = bar
-        self.by_len: dict[int, list[int]] = defaultdict(list)
-        self.pieces: dict[str, list[int]] = defaultdict(list)
+        holders: dict[str, list[int]] = defaultdict(list)
+        need: dict[int, list[int]] = defaultdict(list)  # case 1's bar -> its shapes
+        repeats: dict[int, list[int]] = defaultdict(list)  # repeated pieces -> the shapes
+        by_len: dict[int, list[int]] = defaultdict(list)
+        widest = 0
         for i, s in enumerate(norms):
-            self.by_len[len(s)].append(i)
-            for j in range(0, len(s) - _PIECE + 1, _PIECE):
-                self.pieces[s[j:j + _PIECE]].append(i)
-        self.inside = [self._inside(k) for k in range(max(self.by_len, default=0) + 1)]
+            pieces = [s[j:j + _PIECE] for j in range(0, len(s) - _PIECE + 1, _PIECE)]
+            distinct = set(pieces)
+            for piece in distinct:
+                holders[piece].append(i)
+            need[len(distinct) - self._edits(len(s))].append(i)
+            repeats[len(pieces) - len(distinct)].append(i)
+            by_len[len(s)].append(i)
+            widest = max(widest, len(distinct))
+        self.width = max(1, widest.bit_length())
+        self.holders = {piece: _mask(shapes) for piece, shapes in holders.items()}
+        self.need = {v: _mask(shapes) for v, shapes in need.items()}
+        self.repeats = {r: _mask(shapes) for r, shapes in repeats.items()}
+        # the shapes of each length and every shorter one
+        self.lengths = sorted(by_len)
+        self.upto: list[int] = list(accumulate((_mask(by_len[k]) for k in self.lengths), int.__or__))
 
     def _edits(self, k: int) -> int:
         """More than the characters a score of `bar` lets the shorter string (length k) differ by."""
         return int(2 * k * (100.0 - self.bar) / 100.0) + 1
 
-    def _inside(self, k: int) -> int:
-        """How many of its pieces a shape of length k scored inside a longer text must have there."""
-        return k // _PIECE - self._edits(k)
+    def _shorter(self, h: int) -> int:
+        """The shapes shorter than h characters."""
+        i = bisect_left(self.lengths, h)
+        return self.upto[i - 1] if i else 0
 
-    def candidates(self, text: str, longest: int | None = None) -> set[int]:
+    def candidates(self, text: str, longest: int | None = None) -> list[int]:
         """The shapes that could reach the bar against `text` (none longer than `longest`)."""
         h = len(text)
-        inside, lens = self.inside, self.lens
+        grams = _grams(text, _PIECE)
+        count = [0] * self.width
+        for piece in self.holders.keys() & grams:
+            carry = self.holders[piece]
+            for j, bit in enumerate(count):
+                count[j], carry = bit ^ carry, bit & carry
+                if not carry:
+                    break
+
+        def at_least(v: int) -> int:
+            if v <= 0:
+                return -1  # every shape
+            if v >> self.width:
+                return 0
+            more, equal = 0, -1
+            for j in range(self.width - 1, -1, -1):
+                if v >> j & 1:
+                    equal &= count[j]
+                else:
+                    more |= equal & count[j]
+                    equal &= ~count[j]
+            return more | equal
+
+        shorter, same = self._shorter(h), self._shorter(h + 1)
+        found = same & ~shorter  # equal lengths are scored both ways round: always a candidate
+        for v, shapes in self.need.items():
+            if shapes & shorter:
+                found |= shapes & shorter & at_least(v)
+        longer = (self._shorter(longest + 1) if longest is not None else -1) & ~same & self.upto[-1] if self.upto else 0
         shortest = int(h * self.bar / (200.0 - self.bar)) - 1  # the shortest window of a longer shape that counts
         around = (shortest - 2) // _PIECE - self._edits(h)
-        # equal lengths are scored both ways round: always a candidate
-        out = set(self.by_len.get(h, ()))
-        longer: set[int] = set()
-        for k, shapes in self.by_len.items():
-            if k < h and inside[k] <= 0:
-                out.update(shapes)
-            elif k > h and around <= 0 and (longest is None or k <= longest):
-                longer.update(shapes)
-        grams = _grams(text, _PIECE)
-        counts = Counter(chain.from_iterable(self.pieces[g] for g in self.pieces.keys() & grams))
-        for i, c in counts.items():
-            if lens[i] < h:
-                if c >= inside[lens[i]]:
-                    out.add(i)
-            elif lens[i] > h and c >= around and (longest is None or lens[i] <= longest):
-                longer.add(i)
-        if longer:
-            ids = sorted(longer)
-            kept = process.extract(text, [self.norms[i] for i in ids], scorer=LCSseq.similarity, processor=None,
+        kept = 0
+        for r, shapes in self.repeats.items():
+            if shapes & longer:
+                kept |= shapes & longer & at_least(around - r)
+        out = _bits(found)
+        if kept:
+            ids = _bits(kept)
+            near = process.extract(text, [self.norms[i] for i in ids], scorer=LCSseq.similarity, processor=None,
                                    score_cutoff=max(0, shortest), limit=None)
-            out.update(ids[at] for _, _, at in kept)
+            out += [ids[at] for _, _, at in near]
         return out
+
+
+def _mask(ids: Iterable[int]) -> int:
+    """The int with bit i set for each i in `ids`."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    raw = bytearray(max(ids) // 8 + 1)
+    for i in ids:
+        raw[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(raw, "little")
+
+
+def _bits(mask: int) -> list[int]:
+    """The positions of the bits set in a non-negative int, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _whole_bounds(text: str, shapes: list[str]) -> list[float]:
+    """`_whole_bound(shape, text)` for each shape, in one call into rapidfuzz (the text's bit
+    vectors are built once for all)."""
+    common = [0] * len(shapes)
+    for _, n, i in process.extract(text, shapes, scorer=LCSseq.similarity, processor=None, limit=None):
+        common[i] = int(n)
+    out = []
+    for shape, n in zip(shapes, common):
+        k = min(len(shape), len(text))
+        out.append(200.0 * n / (k + n) + _EPS if k else 100.0)
+    return out
 
 
 def _whole_bound(a: str, b: str) -> float:
@@ -384,16 +453,16 @@ class Matcher:
             return None
         raw_floor = (THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD) * 0.9
 
-        def shape(i: int, v: Variant) -> _Shape:
-            norm = self.norm[v.id]
-            factor = 0.8 + 0.2 * min(1.0, len(hay) / len(norm))
-            return _Shape(i, v, norm, factor, _whole_bound(norm, hay) * factor)
+        def shapes_of(places: list[int]) -> list[_Shape]:
+            norms = [self.norm[variants[i].id] for i in places]
+            out = []
+            for i, norm, bound in zip(places, norms, _whole_bounds(hay, norms)):
+                factor = 0.8 + 0.2 * min(1.0, len(hay) / len(norm))
+                out.append(_Shape(i, variants[i], norm, factor, bound * factor))
+            return out
 
         # first the shapes that could reach `need`; the others only if the error does
-        if able is None:
-            shapes = [shape(i, v) for i, v in enumerate(variants) if self.norm[v.id]]
-        else:
-            shapes = [shape(i, variants[i]) for i in sorted(able)]
+        shapes = shapes_of([i for i, v in enumerate(variants) if self.norm[v.id]] if able is None else sorted(able))
 
         def score(one: _Shape, floor: float) -> None:
             """Score `one` if its score could reach `floor` (after the factor)."""
@@ -401,7 +470,7 @@ class Matcher:
             one.floor = floor
             if one.bound < floor or not reach(one.norm, hay, raw):
                 return
-            s = fuzz.partial_ratio(one.norm, hay, processor=None, score_cutoff=raw)
+            s = _partial(one.norm, hay, raw)
             if s:
                 one.score = s * one.factor
 
@@ -416,11 +485,12 @@ class Matcher:
                 top = max(top, one.score)
         if top < need:
             return None
-        if able is not None:
-            shapes += [shape(i, v) for i, v in enumerate(variants) if self.norm[v.id] and i not in able]
+        near = top - SPECIFIC_MARGIN
+        if able is not None and near < need:
+            # the others score under `need`: they count only if the near band reaches below it
+            shapes += shapes_of([i for i, v in enumerate(variants) if self.norm[v.id] and i not in able])
         # the chosen shape: the longest within SPECIFIC_MARGIN of the best (then the higher score,
         # then the earlier shape); the longest candidates first, until none could beat it
-        near = top - SPECIFIC_MARGIN
         chosen = None
         key: tuple[int, float, int] | None = None
         for one in sorted(shapes, key=lambda x: (-len(x.norm), x.index)):
@@ -479,13 +549,38 @@ class Matcher:
                 bar = max(best, floor)
                 if bar > 0.0 and norm and hay and not reach(norm, hay, bar):
                     continue
-                best = max(best, fuzz.partial_ratio(norm, hay, processor=None, score_cutoff=bar))
+                best = max(best, _partial(norm, hay, bar))
             key = (-round(best, 1), i, eid)
             if len(top) < n or key < top[-1]:
                 top.append(key)
                 top.sort()
                 del top[n:]
         return [(eid, -neg) for neg, _, eid in top]
+def _partial(a: str, b: str, cutoff: float) -> float:
+    """fuzz.partial_ratio(a, b, processor=None, score_cutoff=cutoff), for less when the shorter
+    string is long.
+
+    rapidfuzz scores the shorter string (length k) against every window of length k of the
+    longer, searching their starts by halves, and then against every prefix and suffix
+    shorter than k, one LCS each: that last part is most of the cost of a long string. With
+    the longer string padded by k characters the shorter lacks, the prefixes and suffixes
+    rapidfuzz tries are all padding (skipped at once) and the windows that reach into the
+    padding score no more than the whole window they are part of: the padded call gives the
+    best window of length k alone. The prefixes and suffixes are then only bounded
+    (`_edges_reach`); when the bound cannot rule them out, the plain call is made.
+    """
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    k = len(short)
+    if k <= _SHORT or k == len(long) or "\0" in short:
+        return fuzz.partial_ratio(a, b, processor=None, score_cutoff=cutoff)
+    pad = "\0" * k
+    window = fuzz.partial_ratio(short, pad + long + pad, processor=None, score_cutoff=cutoff)
+    need = max(cutoff, window) / 100.0 - 1e-9
+    if _edges_reach(short, long, need, suffix=False) or _edges_reach(short, long, need, suffix=True):
+        return fuzz.partial_ratio(a, b, processor=None, score_cutoff=cutoff)
+    return window
+
+
 def reach(a: str, b: str, bar: float) -> bool:
     """False only if fuzz.partial_ratio(a, b) < bar for certain: an upper bound from the
     longest common subsequence (LCS) of the shorter string and a few pieces of the longer.
