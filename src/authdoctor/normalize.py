@@ -199,13 +199,18 @@ class Cut:
             # is a hit: each hit is kept)
             last = order[-1] if order else -1
             first = order[0] if order else len(lines)
-            rest = [*range(last + 1, len(lines)), *range(first - 1, -1, -1)]
-            for j in range(0, len(rest), 64):
-                size += sum(len(line) + 1 for line in normalize_lines("\n".join(lines[i] for i in rest[j:j + 64])))
-                if size > self.least:
-                    break
-            else:
-                return None  # the whole paste is short: the matcher reads all of it
+            rest = iter((*range(last + 1, len(lines)), *range(first - 1, -1, -1)))
+            while size <= self.least:
+                # about as many characters as are missing, and a fifth more (the normalised are fewer)
+                batch, chars = [], 0
+                for i in rest:
+                    batch.append(lines[i])
+                    chars += len(lines[i]) + 1
+                    if chars > (self.least - size) * 1.2:
+                        break
+                if not batch:
+                    return None  # the whole paste is short: the matcher reads all of it
+                size += sum(len(line) + 1 for line in normalize_lines("\n".join(batch)))
             # These lines normalise to the lines the matcher keeps, and it keeps all of a text
             # that short; but a line of them that normalises to two (a lone \r, a \x0b) may add
             # one it does not keep: then a line of dots makes the text long enough for the
