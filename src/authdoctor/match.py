@@ -5,8 +5,8 @@ rapidfuzz's partial_ratio then scores each candidate variant against the best
 aligned window of the paste, so noise around the message costs nothing.
 Best match, never first match; never a guess when nothing is close.
 
-What is scored is cut down losslessly (issue 22), so that a paste costs about
-the same whatever the size of the KB:
+What is scored is cut down losslessly (issue 22), so that what a paste costs
+grows with what in the KB resembles it rather than with the size of the KB:
 
 - the anchors are found through an index from one four-character piece of each
   anchor to the anchors holding it: a paste is tested only for the anchors whose
@@ -14,18 +14,23 @@ the same whatever the size of the KB:
 - an error whose anchor is in the paste rules out every error without one, so
   only the anchored errors are scored; without any anchor a shape counts only at
   UNANCHORED_THRESHOLD (92), and at that bar a shape is scored only if enough of
-  its three-character pieces are in the paste (`_Pieces`: at most one piece is
-  broken by each character inserted or deleted, and a score of 92 allows few);
-- errors are scored in the order their anchors make likely, and an error is
-  scored only as far as it could still change the answer (the winner, or the
-  specific shape that beats a generic winner); inside an error, a shape is scored
-  only if its bound could still be the error's best or its chosen shape;
-- `reach()`, an upper bound of partial_ratio from a few longest-common-subsequence
-  passes, rules out the shapes that cannot get to the score they would need.
+  its three-character pieces are in the paste (`_Pieces`: each character inserted
+  or deleted breaks at most one piece, and a score of 92 allows few), counted for
+  every shape at once with bit masks;
+- errors are scored likeliest first (the most anchor text found), and each only as
+  far as it could still change the answer (be the winner, or the specific shape
+  that beats a generic winner); inside an error, a shape is scored only if its
+  bound could still make it the error's best or its chosen shape;
+- the bounds: one LCS pass of a shape against the whole paste (`_whole_bounds`),
+  then `reach()`, a few LCS passes over pieces of the paste; a long shape is
+  scored by its best full window alone when its prefixes and suffixes are bounded
+  below that (`_partial`: the same number as rapidfuzz's, for less).
 
 `closest()` keeps the n best errors and scores a shape only when its bound could
 still enter them; the errors are visited in the order their shortest shapes score
-(short shapes tend to score best in an unrelated paste) so the bar rises early.
+(short shapes tend to score best in a paste they are not) so the bar rises early.
+It must know the n best exactly, and a paste nothing matches scores 40-65 against
+most shapes, so most shapes still cost a bound of their own there.
 `match(exhaustive=True)` and `closest(exhaustive=True)` are the plain scans, kept as
 the reference the equivalence tests compare against.
 """
