@@ -727,10 +727,16 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
         odd.add(bisect_right(starts, m.start()) - 1)
     triggers |= odd
     needles = _NEEDLES_B + _BLOCK_NEEDLES_B
+    # (most lines may hold a secret: reading it whole costs less than finding windows; either
+    # way what is masked is the same)
     for needle in needles:
         lines_with(low, needle, triggers)
+        if len(triggers) > 0.6 * n:
+            return None
     lines_with(classes, _RUN_B, triggers)
     lines_with(raw, b".ey", triggers)
+    if len(triggers) > 0.6 * n:
+        return None
     joins = [m.start() for m in _JOIN_B.finditer(raw)]
     if joins:
         # what straddles a join: each join's 40 bytes either side, end to end
