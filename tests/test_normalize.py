@@ -3,6 +3,8 @@ import random
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from authdoctor.normalize import Cut, normalize, normalize_lines
 
@@ -121,3 +123,23 @@ def test_all_lines_at_once_read_as_each_line_alone(seed, kb):
     assert normalize_lines(text) == _one_line_at_a_time(text)
     variant = kb.variants[seed % len(kb.variants)].text
     assert normalize_lines(variant) == _one_line_at_a_time(variant)
+
+
+def _key_by_listing(literal):
+    from authdoctor.normalize import _IN_LOG_WORD, _pieces
+    pieces = _pieces(literal)
+    return min(pieces, key=lambda p: (p in _IN_LOG_WORD, -len(p), p)) if pieces else None
+
+
+def test_a_literals_cut_key_is_its_least_common_longest_piece_on_every_kb_literal(doctor):
+    from authdoctor.diagnose import _ERRORISH
+    from authdoctor.normalize import _key
+    for lit in (*doctor.matcher.anchors, *_ERRORISH):
+        assert _key(lit) == _key_by_listing(lit), lit
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz <>-_:0123456789refshingtaw", max_size=40))
+def test_a_literals_cut_key_is_its_least_common_longest_piece_on_generated_text(literal):
+    from authdoctor.normalize import _key
+    assert _key(literal) == _key_by_listing(literal)

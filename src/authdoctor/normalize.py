@@ -98,6 +98,15 @@ _LOG_WORDS = ("refreshing", "reading", "creating", "modifying", "destroying", "c
               "apply", "data", "debug", "info", "warning", "notice", "request", "response", "http")
 
 
+def _substrings(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(w[i:j] for w in words for i in range(len(w)) for j in range(i + 1, len(w) + 1))
+
+
+# "p in w for some word w" as one set lookup: a Cut is built with every Doctor, over every literal's pieces
+_IN_MASK_WORD = _substrings(_MASK_WORDS)
+_IN_LOG_WORD = _substrings(_LOG_WORDS)
+
+
 def _pieces(literal: str) -> set[str]:
     """The letter strings every normalised line holding `literal` has in the paste itself:
     the parts of its letter runs no mask word holds (a mask's output is not the paste's)."""
@@ -105,9 +114,26 @@ def _pieces(literal: str) -> set[str]:
     for run in _LETTERS.findall(literal):
         for i in range(len(run)):
             for j in range(i + 3, len(run) + 1):
-                if not any(run[i:j] in w for w in _MASK_WORDS):
+                if run[i:j] not in _IN_MASK_WORD:
                     out.add(run[i:j])
     return out
+
+
+def _key(literal: str) -> str | None:
+    """min(_pieces(literal), key=(in a log word, -length, itself)), or None when it has no piece:
+    looked for longest first, so the short pieces of a long literal are never listed."""
+    runs: list[str] = _LETTERS.findall(literal)
+    fallback: str | None = None
+    for n in range(max(map(len, runs), default=0), 2, -1):
+        here = {r[i:i + n] for r in runs for i in range(len(r) - n + 1)} - _IN_MASK_WORD
+        if not here:
+            continue
+        rare = [p for p in here if p not in _IN_LOG_WORD]
+        if rare:
+            return min(rare)
+        if fallback is None:
+            fallback = min(here)
+    return fallback
 
 
 class Cut:
@@ -137,11 +163,10 @@ class Cut:
         # one string for each literal: one the usual lines of a CI log do not hold, the longest
         self.by_key: dict[str, list[str]] | None = {}
         for lit in self.literals:
-            pieces = _pieces(lit)
-            if not pieces:  # it could be on any line: nothing can be cut
+            key = _key(lit)
+            if key is None:  # it could be on any line: nothing can be cut
                 self.by_key = None
                 break
-            key = min(pieces, key=lambda p: (any(p in w for w in _LOG_WORDS), -len(p), p))
             self.by_key.setdefault(key, []).append(lit)
 
     def __call__(self, text: str) -> tuple[str, str] | None:
