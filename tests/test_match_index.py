@@ -189,3 +189,16 @@ def test_the_edge_bound_never_rules_out_a_prefix_or_suffix_that_reaches_the_bar(
         assert all(fuzz.ratio(a, b[:m], processor=None) / 100.0 < need for m in range(1, k))
     if not _edges_reach(a, b, need, suffix=True):
         assert all(fuzz.ratio(a, b[len(b) - m:], processor=None) / 100.0 < need for m in range(1, k))
+
+
+def test_a_matcher_from_a_kept_index_answers_as_one_built_fresh(kb, matcher):
+    import pickle
+
+    from authdoctor.match import index
+    # as knowledge.cache.derived keeps it between starts
+    kept = Matcher(kb, pickle.loads(pickle.dumps(index(kb), protocol=pickle.HIGHEST_PROTOCOL)))
+    for text in PASTES[::3]:
+        text = redact(text).text
+        assert kept.match(text) == matcher.match(text)
+        assert kept.closest(text) == matcher.closest(text)
+    assert kept.anchors == matcher.anchors

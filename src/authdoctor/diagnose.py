@@ -15,7 +15,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from . import knowledge
+from . import knowledge, match, normalize
 from .ask import next_question
 from .diagnosis import Closest, Diagnosis, FixStep, HintUse, RankedCause, VariantMatch
 from .extract import Extracted, extract
@@ -39,7 +39,8 @@ class Doctor:
 
     def __init__(self, kb: KB | None = None):
         self.kb = kb or knowledge.load()
-        self.matcher = Matcher(self.kb)
+        # the matcher's index is kept with the cached KB, under the source of the code that builds it
+        self.matcher = Matcher(self.kb, knowledge.derived(self.kb, match.index, (match.__file__, normalize.__file__)))
         self._cut = Cut((*self.matcher.anchors, *_ERRORISH), _CONTEXT_LINES, _WINDOW_CHARS)
         # What the text alone tells depends only on the masked paste, so a conversation's
         # next step (the same paste, one more hint) only re-ranks. Keyed by the Redaction

@@ -45,7 +45,7 @@ from itertools import accumulate, chain
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
-from .knowledge import KB, Variant
+from .knowledge import KB, ErrorCode, Variant
 from .normalize import normalize, normalize_lines
 
 # Below this the answer is "not recognised". Chosen on tests/cases (positives
@@ -315,23 +315,53 @@ class _Shape:
     score: float | None = None  # its score, when it was scored and reached its floor
 
 
-class Matcher:
-    """Built once per KB: the variant texts and anchors, normalised as a paste is, are precomputed."""
+@dataclass(frozen=True)
+class Index:
+    """What a Matcher derives from its KB at some cost, as plain data (ids and texts), so that it
+    can be kept between starts (knowledge.cache.derived): Matcher(kb, index(kb)) is Matcher(kb)."""
+    norm: dict[str, str]  # variant id -> its text normalised
+    anchor_groups: dict[str, tuple[tuple[str, ...], ...]]  # error id -> its anchor groups normalised
+    every: _Anchors
+    pieces: _Pieces
 
-    def __init__(self, kb: KB):
+
+def _known(kb: KB) -> dict[str, ErrorCode]:
+    # the fallback answer is never matched by its shape (unfamiliar() gives it)
+    return {eid: e for eid, e in kb.errors.items() if not e.fallback}
+
+
+def _shape_places(by_error: dict[str, tuple[Variant, ...]], norm: dict[str, str]) -> list[tuple[str, int]]:
+    """Every shape with a text, as (its error, its place among the error's shapes)."""
+    return [(eid, i) for eid, variants in by_error.items() for i, v in enumerate(variants) if norm[v.id]]
+
+
+def index(kb: KB) -> Index:
+    """The normalised shapes and anchors and the indexes over them: most of a Matcher's build."""
+    known = _known(kb)
+    norm = {v.id: normalize(v.text) for e in known.values() for v in e.variants}
+    anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in e.anchors) for eid, e in known.items()}
+    by_error = {eid: e.variants for eid, e in known.items()}
+    pieces = _Pieces([norm[by_error[eid][i].id] for eid, i in _shape_places(by_error, norm)], UNANCHORED_THRESHOLD)
+    return Index(norm, anchor_groups, _Anchors(a for groups in anchor_groups.values() for group in groups for a in group), pieces)
+
+
+class Matcher:
+    """Built once per KB: the variant texts and anchors, normalised as a paste is, are precomputed
+    (`prebuilt`: what index(kb) gives, kept from an earlier start)."""
+
+    def __init__(self, kb: KB, prebuilt: Index | None = None):
         self.kb = kb
-        # the fallback answer is never matched by its shape (unfamiliar() gives it)
-        known = {eid: e for eid, e in kb.errors.items() if not e.fallback}
+        built = prebuilt if prebuilt is not None else index(kb)
+        known = _known(kb)
         self.fallback = next((e for e in kb.errors.values() if e.fallback and e.variants), None)
-        self.norm = {v.id: normalize(v.text) for e in known.values() for v in e.variants}
-        self.anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in e.anchors)
-                              for eid, e in known.items()}
+        self.norm = built.norm
+        self.anchor_groups = built.anchor_groups
         # for cutting long logs down: the most telling text of each anchor group only
         # (a compound anchor's short parts, "state" or "kms", would keep every line)
         self.anchors = tuple(sorted({max(group, key=len) for groups in self.anchor_groups.values() for group in groups}))
         self.by_error = {eid: e.variants for eid, e in known.items()}
         self._position = {eid: i for i, eid in enumerate(self.by_error)}
-        self._every = _Anchors(a for groups in self.anchor_groups.values() for group in groups for a in group)
+        self._every = built.every
         telling = set(self.anchors)
         self._telling = lambda text: [a for a in self._every.present(text) if a in telling]
         # each anchor text -> the groups it is in; a group is met when all its distinct texts are
@@ -351,9 +381,8 @@ class Matcher:
                 self._group_size.append(len(members))
                 self._group_weight.append(sum(map(len, members)))
                 self._group_error.append(eid)
-        # every shape with a text, as (its error, its place among the error's shapes)
-        self._shapes = [(eid, i) for eid, variants in self.by_error.items() for i, v in enumerate(variants) if self.norm[v.id]]
-        self._pieces = _Pieces([self.norm[self.by_error[eid][i].id] for eid, i in self._shapes], UNANCHORED_THRESHOLD)
+        self._shapes = _shape_places(self.by_error, self.norm)
+        self._pieces = built.pieces
 
     def _hay(self, text: str) -> str:
         return _focus(normalize_lines(text), self._telling)

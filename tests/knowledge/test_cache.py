@@ -55,3 +55,68 @@ def test_the_cache_can_be_turned_off(kb_copy, cache_dir, monkeypatch):
     monkeypatch.setenv(cache.CACHE_ENV, "0")
     cache.load(kb_copy)
     assert not cache_dir.exists()
+
+
+def _titles(kb):
+    """What the derived-table tests keep: plain data made from the KB, counting its builds."""
+    _titles.builds += 1
+    return {cid: c.title for cid, c in kb.causes.items()}
+
+
+_titles.builds = 0
+
+
+@pytest.fixture()
+def code_file(tmp_path):
+    f = tmp_path / "builder.py"
+    f.write_text("# the code that derives the table\n")
+    return f
+
+
+def test_a_derived_table_is_kept_beside_the_kb_and_equals_a_fresh_build(kb_copy, cache_dir, code_file):
+    kb = cache.load(kb_copy)
+    before = _titles.builds
+    first = cache.derived(kb, _titles, [code_file])
+    assert _titles.builds == before + 1
+    assert len(list(cache_dir.glob("derived-*.pickle"))) == 1
+    # another start: the KB and the table both come from the cache
+    again = cache.derived(cache.load(kb_copy), _titles, [code_file])
+    assert _titles.builds == before + 1
+    assert again == first == _titles(loader.load(kb_copy))
+
+
+def test_a_derived_table_is_built_again_when_the_kb_changed(kb_copy, cache_dir, code_file, edit_kb_file):
+    cache.derived(cache.load(kb_copy), _titles, [code_file])
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "title: ", "title: Changed just now - ")
+    changed = cache.derived(cache.load(kb_copy), _titles, [code_file])
+    assert changed["clock-skew"].startswith("Changed just now - ")
+    assert len(list(cache_dir.glob("derived-*.pickle"))) == 2
+
+
+def test_a_derived_table_is_built_again_when_its_code_changed(kb_copy, cache_dir, code_file):
+    kb = cache.load(kb_copy)
+    cache.derived(kb, _titles, [code_file])
+    before = _titles.builds
+    code_file.write_text("# the code that derives the table, changed\n")
+    cache.derived(kb, _titles, [code_file])
+    assert _titles.builds == before + 1
+    assert len(list(cache_dir.glob("derived-*.pickle"))) == 2
+
+
+def test_a_damaged_derived_table_is_built_again(kb_copy, cache_dir, code_file):
+    kb = cache.load(kb_copy)
+    first = cache.derived(kb, _titles, [code_file])
+    (kept,) = cache_dir.glob("derived-*.pickle")
+    kept.write_bytes(b"not a pickle")
+    assert cache.derived(kb, _titles, [code_file]) == first
+
+
+def test_a_kb_the_cache_did_not_give_has_its_tables_built_not_kept(kb_copy, cache_dir, code_file, monkeypatch):
+    built = loader.load(kb_copy)
+    before = _titles.builds
+    cache.derived(built, _titles, [code_file])
+    assert _titles.builds == before + 1
+    monkeypatch.setenv(cache.CACHE_ENV, "0")
+    cache.derived(cache.load(kb_copy), _titles, [code_file])
+    assert _titles.builds == before + 2
+    assert not cache_dir.exists()

@@ -8,6 +8,10 @@ of the libraries that render it and of Python: any change to any of them is a
 new key, so a cached KB is never stale, only unused. The key is taken again
 after a build and the KB is kept only when nothing changed meanwhile.
 
+What the engine derives from a KB at some cost (the matcher's index, the marker
+patterns' screens) is kept beside it by `derived()`, under the KB's key and the
+source of the code that derives it: plain data, built again when either changed.
+
 The cache lives in $AUTHDOCTOR_CACHE_DIR, else $XDG_CACHE_HOME/authdoctor, else
 ~/.cache/authdoctor (made private to its user); AUTHDOCTOR_KB_CACHE=0 turns it
 off. An unreadable, unwritable or damaged cache is ignored: the KB is built.
@@ -20,10 +24,12 @@ import os
 import pickle
 import sys
 import tempfile
+import weakref
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import config
 from .model import KB
@@ -32,6 +38,9 @@ CACHE_DIR_ENV = "AUTHDOCTOR_CACHE_DIR"
 CACHE_ENV = "AUTHDOCTOR_KB_CACHE"
 _FORMAT = b"authdoctor-kb-cache-1"
 _LIBRARIES = ("markdown", "nh3", "pyyaml")
+_DERIVED = b"authdoctor-derived-1"
+
+T = TypeVar("T")
 
 
 def _proxy(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
@@ -88,23 +97,27 @@ def key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path) -> KB | None:
+def _unpickle(path: Path) -> Any:
     # one read, then unpickled with the cyclic collector paused: its tens of thousands of new
     # objects would otherwise set off collections that find nothing to free (a fifth of the load)
     paused = gc.isenabled()
     try:
         data = path.read_bytes()
         gc.disable()
-        kb = pickle.loads(data)
+        return pickle.loads(data)
     except Exception:  # missing, unreadable, or from an incompatible build: build it instead
         return None
     finally:
         if paused:
             gc.enable()
+
+
+def _read(path: Path) -> KB | None:
+    kb = _unpickle(path)
     return kb if isinstance(kb, KB) else None
 
 
-def _write(path: Path, kb: KB) -> None:
+def _write(path: Path, kb: Any) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
@@ -127,9 +140,47 @@ def load(path: str | os.PathLike[str] | None = None) -> KB:
     if where is not None and before is not None:
         kb = _read(where / f"kb-{before}.pickle")
         if kb is not None:
-            return kb
+            return _keyed(kb, before, where)
     from . import loader  # the YAML reader and the checks: only when the KB is built
     kb = loader.load(root)
     if where is not None and before is not None and key(root) == before:  # nothing changed while it was built
         _write(where / f"kb-{before}.pickle", kb)
+        return _keyed(kb, before, where)
     return kb
+
+
+# each KB `load` gave, by id: (the KB, its key, the cache folder); a KB no longer used drops out
+_KEYS: dict[int, tuple[weakref.ref[KB], str, Path]] = {}
+
+
+def _keyed(kb: KB, kb_key: str, where: Path) -> KB:
+    at = id(kb)
+    _KEYS[at] = (weakref.ref(kb, lambda _: _KEYS.pop(at, None)), kb_key, where)
+    return kb
+
+
+def derived(kb: KB, build: Callable[[KB], T], code: Iterable[str | os.PathLike[str]]) -> T:
+    """`build(kb)`, kept in the cache beside the KB when `load` gave it: under the KB's key, the
+    name of `build` and the bytes of `code` (the source files of everything `build` runs that the
+    KB's key does not cover), so that a change to the KB or to that code is a new key. What it
+    keeps must be plain data, holding none of the KB's own objects (they would come back as
+    copies). A KB not from `load`, or the cache off: built every time."""
+    entry = _KEYS.get(id(kb))
+    if entry is None or entry[0]() is not kb:
+        return build(kb)
+    _, kb_key, where = entry
+    name = f"{build.__module__}.{build.__qualname__}"
+    digest = hashlib.sha256(_DERIVED)
+    digest.update(kb_key.encode() + b"\0" + name.encode())
+    try:
+        for f in code:
+            digest.update(b"\0" + Path(f).read_bytes())
+    except OSError:
+        return build(kb)
+    path = where / f"derived-{digest.hexdigest()}.pickle"
+    kept = _unpickle(path)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == name:
+        return kept[1]  # type: ignore[no-any-return]
+    value = build(kb)
+    _write(path, (name, value))
+    return value
