@@ -106,3 +106,22 @@ def test_the_pre_screen_never_skips_a_pattern_on_its_own_example_texts(kb, data)
     text = data.draw(st.from_regex(p, fullmatch=False))
     _screened_the_same(kb, text)
     _screened_the_same(kb, text.upper())
+
+
+def test_a_kb_from_the_cache_is_screened_as_one_built_afresh(kb_copy, tmp_path, monkeypatch):
+    from authdoctor import extract
+    from authdoctor.knowledge import cache, loader
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
+    monkeypatch.setattr(extract, "_NEEDLES", {})
+    fresh, read = _screen(loader.load(kb_copy)), dict(extract._NEEDLES)
+    _screen(cache.load(kb_copy))  # keeps the KB, then its patterns' needles
+    assert list((tmp_path / "cache").glob("derived-*.pickle"))
+    monkeypatch.setattr(extract, "_NEEDLES", {})
+
+    def parsed(pattern):
+        raise AssertionError(f"{pattern.pattern} was parsed")
+
+    monkeypatch.setattr(extract, "_read_needles", parsed)
+    kept = _screen(cache.load(kb_copy))  # both from the cache: no pattern is parsed
+    assert kept == fresh and extract._NEEDLES == read

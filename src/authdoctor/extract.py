@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .hints import region_class
-from .knowledge import KB, Marker, Variant
+from .knowledge import KB, Marker, Variant, derived
 from .redact import Redaction
 
 _REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
@@ -85,17 +85,21 @@ def _needed(seq: Any, fold: bool) -> tuple[str, ...] | None:
     return tuple(x.lower() for x in best) if fold else best
 
 
+def _read_needles(pattern: re.Pattern[str]) -> tuple[tuple[str, ...] | None, bool]:
+    """(the texts of which every match of `pattern` holds one, or None; whether it is case-blind)."""
+    fold = bool(pattern.flags & re.I)
+    try:
+        return _needed(_parser.parse(pattern.pattern, pattern.flags & ~re.I), fold), fold
+    except Exception:  # a construct the parser of this Python reads differently: no shortcut
+        return None, fold
+
+
 def _may_match(pattern: re.Pattern[str], text: str, ascii_text: bool) -> bool:
     """False only when `pattern` cannot match `text`: a text every match must hold is absent
     (one str.find each, instead of the regex engine trying every position of a long log)."""
     entry = _NEEDLES.get(pattern)
     if entry is None:
-        fold = bool(pattern.flags & re.I)
-        try:
-            needles = _needed(_parser.parse(pattern.pattern, pattern.flags & ~re.I), fold)
-        except Exception:  # a construct the parser of this Python reads differently: no shortcut
-            needles = None
-        entry = _NEEDLES[pattern] = (needles, fold)
+        entry = _NEEDLES[pattern] = _read_needles(pattern)
     needles, fold = entry
     if needles is None or (fold and not ascii_text):
         return True  # (a case-blind pattern is only pre-screened on ASCII text, where lower() is its case rule)
@@ -128,11 +132,28 @@ class _Screen:
 
 
 _SCREENS: dict[int, tuple[weakref.ref[KB], _Screen]] = {}
+# the patterns of this module that _may_match screens
+_OWN = (_TOKEN, _REGION, *(p for p, _ in _PARTITION), _TF_VERSION, _PROVIDER_VERSION, _EXPIRED, _NOT_YET, _SKEWED_XML,
+        _CRED_SOURCE, *(p for p, _ in _STAGES))
+
+
+def _patterns(kb: KB) -> list[re.Pattern[str]]:
+    return [*_OWN, *(p for marker in kb.markers.values() for p in marker.patterns)]
+
+
+def screened_needles(kb: KB) -> dict[tuple[str, int], tuple[tuple[str, ...] | None, bool]]:
+    """What _may_match reads off each pattern it screens (this module's and the KB's markers'),
+    by the pattern's text and flags: parsing them is most of a first answer, so this is kept
+    with the cached KB (knowledge.derived)."""
+    return {(p.pattern, p.flags): _read_needles(p) for p in _patterns(kb)}
 
 
 def _screen(kb: KB) -> _Screen:
     entry = _SCREENS.get(id(kb))
     if entry is None or entry[0]() is not kb:
+        kept = derived(kb, screened_needles, (__file__,))
+        for pattern in _patterns(kb):
+            _NEEDLES.setdefault(pattern, kept[pattern.pattern, pattern.flags])
         always, folded = set(), set()
         by_needle: dict[str, set[re.Pattern[str]]] = {}
         for marker in kb.markers.values():
@@ -224,6 +245,7 @@ def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
 
     if red.key_prefix in ("AKIA", "ASIA"):
         put("key_prefix", red.key_prefix)
+    screen = _screen(kb)  # (first: it reads every screened pattern's needles)
     # Every pattern runs only when _may_match lets it: its needles are looked for in the
     # lower-cased text for a case-blind pattern, in the text itself otherwise.
     lower = text.lower()
@@ -246,7 +268,6 @@ def extract(kb: KB, red: Redaction, variant: Variant | None) -> Extracted:
         put("auth_method", method)
     # markers read the redacted text, not the normalised one: normalising masks
     # ARNs, whose role names ("assumed-role/github-runner") still tell things
-    screen = _screen(kb)
     live = screen.live(lower, ascii_text)
     for name, marker, patterns in screen.markers:
         if not live.isdisjoint(patterns) and any(p in live and p.search(lower) for p in marker.patterns):
