@@ -53,3 +53,32 @@ def test_every_message_shape_reaches_its_scenario_cause_first(doctor, case):
 def test_every_variant_has_its_case(kb):
     covered = {str(c["id"]).removeprefix("variant-") for c in VARIANT_CASES}
     assert {v.id for v in kb.variants} <= covered, sorted({v.id for v in kb.variants} - covered)
+
+
+# The threads kb/reports counts are real credential failures; the pastes some of them quote are
+# messages the tools print, so each must be recognised or answered as an unfamiliar credential
+# failure. These few are not credential messages by the KB's own decisions: an STS duration
+# limit (AssumeRoleWithSAML's not_examples), an Atlantis workspace listing, and a bare S3
+# "AccessDenied: Access Denied" that any bucket policy prints.
+NOT_CREDENTIAL_MESSAGES = {
+    "https://github.com/99designs/aws-vault/issues/263",
+    "https://github.com/mmmorris1975/aws-runas/issues/11",
+    "https://github.com/runatlantis/atlantis/pull/1033",
+    "https://github.com/terraform-in-action/manning-code/pull/18",
+}
+
+
+def _report_pastes():
+    import yaml
+
+    out = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "kb" / "reports").glob("*.yaml")):
+        for thread in yaml.safe_load(path.read_text())["threads"]:
+            if thread.get("paste") and thread["url"] not in NOT_CREDENTIAL_MESSAGES:
+                out.append(pytest.param(thread["paste"], id=thread["url"].removeprefix("https://github.com/")))
+    return out
+
+
+@pytest.mark.parametrize("paste", _report_pastes())
+def test_every_report_paste_is_answered(doctor, paste):
+    assert doctor.diagnose(paste).recognized

@@ -58,15 +58,24 @@ def test_a_cell_few_reports_ran_in_keeps_its_written_weights(two_causes):
     assert "remote-platform" not in count(kb, reports, "runner")["oidc-trust-misconfigured"].ratios
 
 
+def _local_row(kb_dir):
+    """clock-skew's counted runner.local row as the file has it: (the number, the whole line)."""
+    line = re.search(r"(?m)^    local: ([0-9.]+)  # reports:.*$", (kb_dir / "causes" / "clock-skew.yaml").read_text())
+    assert line, "clock-skew.yaml has no counted runner.local row"
+    return line.group(1), line.group(0)
+
+
 def test_a_weight_that_differs_from_its_count_is_refused(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.49", "    local: 1.3")
+    counted, _ = _local_row(kb_copy)
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", f"    local: {counted}  #", "    local: 0.3  #")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [(p.code, p.file) for p in problems] == [("KB035", "kb/causes/clock-skew.yaml")]
-    assert "evidence.runner.local" in problems[0].message and "1.49" in problems[0].message
+    assert "evidence.runner.local" in problems[0].message and counted in problems[0].message
 
 
 def test_a_counted_weight_must_name_its_count(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.49  # reports:", "    local: 1.49  # estimate, reports:")
+    counted, _ = _local_row(kb_copy)
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", f"    local: {counted}  # reports:", f"    local: {counted}  # estimate, reports:")
     problems = lint_counts(kbmod.load(kb_copy))
     assert [p.code for p in problems] == ["KB035"] and "names its count" in problems[0].message
 
@@ -123,9 +132,14 @@ def test_a_thread_counted_twice_for_one_cause_is_refused(two_causes):
 
 
 def test_the_base_rate_must_match_the_counted_share(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "hints.yaml", "    local: 0.511 ", "    local: 0.58 ")
-    edit_kb_file(kb_copy / "hints.yaml", "    other-ci: 0.055", "    other-ci: 0.025")
-    edit_kb_file(kb_copy / "hints.yaml", "    github-actions: 0.089", "    github-actions: 0.05")
+    # local's base moved up and CI's down, as a hand edit would leave them
+    text = (kb_copy / "hints.yaml").read_text()
+    local = re.search(r"(?m)^    local: ([0-9.]+) ", text).group(1)
+    edit_kb_file(kb_copy / "hints.yaml", f"    local: {local} ", f"    local: {float(local) + 0.07:.4f} ")
+    other = re.search(r"(?m)^    other-ci: ([0-9.]+) ", text).group(1)
+    edit_kb_file(kb_copy / "hints.yaml", f"    other-ci: {other} ", f"    other-ci: {float(other) - 0.03:.4f} ")
+    github = re.search(r"(?m)^    github-actions: ([0-9.]+) ", text).group(1)
+    edit_kb_file(kb_copy / "hints.yaml", f"    github-actions: {github} ", f"    github-actions: {float(github) - 0.04:.4f} ")
     codes = {p.code for p in lint_counts(kbmod.load(kb_copy))}
     assert codes == {"KB036"}
 
@@ -155,10 +169,11 @@ def test_a_fact_outside_its_hint_is_refused(kb_copy):
 
 
 def test_writing_the_counts_puts_a_drifted_row_back(kb_copy, edit_kb_file):
-    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "    local: 1.49", "    local: 1.3")
+    counted, row = _local_row(kb_copy)
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", f"    local: {counted}  #", "    local: 0.3  #")
     assert write_rows(kbmod.load(kb_copy)) == ["kb/causes/clock-skew.yaml"]
     assert lint_counts(kbmod.load(kb_copy)) == []
-    assert "    local: 1.49  # reports: 12 of 13 say runner local" in (kb_copy / "causes" / "clock-skew.yaml").read_text()
+    assert row in (kb_copy / "causes" / "clock-skew.yaml").read_text()
 
 
 def test_a_new_thread_moves_its_cause_once_the_counts_are_written(kb_copy):
