@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .hints import region_class
-from .knowledge import KB, Marker, Variant, derived
+from .knowledge import KB, Marker, Pattern, Variant, derived
 from .redact import Redaction
 
 _REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
@@ -51,7 +51,9 @@ _STAGES = [
 
 _parser: Any = importlib.import_module("re._parser")
 _REPEATS = {_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE_REPEAT", _parser.MAX_REPEAT)}
-_NEEDLES: dict[re.Pattern[str], tuple[tuple[str, ...] | None, bool]] = {}
+# a pattern of this module, or of the KB's markers (compiled on its first search)
+_Rx = re.Pattern[str] | Pattern
+_NEEDLES: dict[_Rx, tuple[tuple[str, ...] | None, bool]] = {}
 
 
 def _needed(seq: Any, fold: bool) -> tuple[str, ...] | None:
@@ -85,7 +87,7 @@ def _needed(seq: Any, fold: bool) -> tuple[str, ...] | None:
     return tuple(x.lower() for x in best) if fold else best
 
 
-def _read_needles(pattern: re.Pattern[str]) -> tuple[tuple[str, ...] | None, bool]:
+def _read_needles(pattern: _Rx) -> tuple[tuple[str, ...] | None, bool]:
     """(the texts of which every match of `pattern` holds one, or None; whether it is case-blind)."""
     fold = bool(pattern.flags & re.I)
     try:
@@ -94,7 +96,7 @@ def _read_needles(pattern: re.Pattern[str]) -> tuple[tuple[str, ...] | None, boo
         return None, fold
 
 
-def _may_match(pattern: re.Pattern[str], text: str, ascii_text: bool) -> bool:
+def _may_match(pattern: _Rx, text: str, ascii_text: bool) -> bool:
     """False only when `pattern` cannot match `text`: a text every match must hold is absent
     (one str.find each, instead of the regex engine trying every position of a long log)."""
     entry = _NEEDLES.get(pattern)
@@ -106,7 +108,7 @@ def _may_match(pattern: re.Pattern[str], text: str, ascii_text: bool) -> bool:
     return any(n in text for n in needles)
 
 
-def _search(pattern: re.Pattern[str], text: str, lower: str, ascii_text: bool) -> re.Match[str] | None:
+def _search(pattern: _Rx, text: str, lower: str, ascii_text: bool) -> re.Match[str] | None:
     """pattern.search(text), run only when _may_match lets it (on `lower` when it is case-blind)."""
     return pattern.search(text) if _may_match(pattern, lower if pattern.flags & _CASE_BLIND else text, ascii_text) else None
 
@@ -115,12 +117,12 @@ def _search(pattern: re.Pattern[str], text: str, lower: str, ascii_text: bool) -
 class _Screen:
     """The KB's marker patterns laid out for _may_match's rule, applied to all of them at once:
     each text every match must hold is looked for once per paste, however many patterns need it."""
-    markers: tuple[tuple[str, Marker, frozenset[re.Pattern[str]]], ...]  # in the KB's order, with their patterns
-    always: frozenset[re.Pattern[str]]  # no such text: the pattern always runs
-    folded: frozenset[re.Pattern[str]]  # case-blind: runs on any text that is not ASCII
-    needles: tuple[tuple[str, frozenset[re.Pattern[str]]], ...]  # text -> the patterns it lets run
+    markers: tuple[tuple[str, Marker, frozenset[_Rx]], ...]  # in the KB's order, with their patterns
+    always: frozenset[_Rx]  # no such text: the pattern always runs
+    folded: frozenset[_Rx]  # case-blind: runs on any text that is not ASCII
+    needles: tuple[tuple[str, frozenset[_Rx]], ...]  # text -> the patterns it lets run
 
-    def live(self, lower: str, ascii_text: bool) -> set[re.Pattern[str]]:
+    def live(self, lower: str, ascii_text: bool) -> set[_Rx]:
         """The patterns _may_match lets run on `lower`."""
         live = set(self.always)
         if not ascii_text:
@@ -137,7 +139,7 @@ _OWN = (_TOKEN, _REGION, *(p for p, _ in _PARTITION), _TF_VERSION, _PROVIDER_VER
         _CRED_SOURCE, *(p for p, _ in _STAGES))
 
 
-def _patterns(kb: KB) -> list[re.Pattern[str]]:
+def _patterns(kb: KB) -> list[_Rx]:
     return [*_OWN, *(p for marker in kb.markers.values() for p in marker.patterns)]
 
 
@@ -155,7 +157,7 @@ def _screen(kb: KB) -> _Screen:
         for pattern in _patterns(kb):
             _NEEDLES.setdefault(pattern, kept[pattern.pattern, pattern.flags])
         always, folded = set(), set()
-        by_needle: dict[str, set[re.Pattern[str]]] = {}
+        by_needle: dict[str, set[_Rx]] = {}
         for marker in kb.markers.values():
             for pattern in marker.patterns:
                 _may_match(pattern, "", True)  # reads its needles into _NEEDLES

@@ -21,7 +21,7 @@ from .. import config
 from . import yamlread
 from .commands import KIND_LABELS, fence_tag, looks_like, split_fence, unlabelled_fences
 from .markdown import render_markdown
-from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Problem, Variant
+from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Pattern, Problem, Variant
 from .yamlread import YamlPath
 
 
@@ -347,7 +347,7 @@ def slow_probe(compiled: re.Pattern[str], budget: float = PROBE_BUDGET) -> str |
     return None
 
 
-def _patterns(r: Reader, raw: list[Any], p: YamlPath, probe: bool) -> list[re.Pattern[str]]:
+def _patterns(r: Reader, raw: list[Any], p: YamlPath, probe: bool) -> list[Pattern]:
     """Regexes matched against the lower-cased paste (markers, fallback cues), each checked."""
     compiled = []
     for i, pat in enumerate(raw):
@@ -368,7 +368,7 @@ def _patterns(r: Reader, raw: list[Any], p: YamlPath, probe: bool) -> list[re.Pa
             r.bad("KB039", p + (i,), f"can backtrack catastrophically: {hazard or 'too slow, ' + str(slow)}; "
                                      "rewrite it without nested or overlapping repeats")
             continue
-        compiled.append(rx)
+        compiled.append(Pattern.of(rx))
     return compiled
 
 

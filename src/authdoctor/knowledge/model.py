@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -35,6 +36,48 @@ class KBError(Exception):
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(f"knowledge base is broken: {first}{more}")
+
+
+class Pattern:
+    """A regex of the KB (a marker's pattern, a fallback cue), compiled on its first search:
+    a start reads the KB from its cache without compiling the hundred-odd of them (a third of
+    reading it), and an answer compiles only those the paste's screen lets run (extract)."""
+
+    __slots__ = ("pattern", "flags", "_rx")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.flags = flags  # the compiled pattern's own, so re.compile(pattern, flags) gives it again
+        self._rx: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, rx: re.Pattern[str]) -> Pattern:
+        out = cls(rx.pattern, rx.flags)
+        out._rx = rx
+        return out
+
+    def compiled(self) -> re.Pattern[str]:
+        rx = self._rx
+        if rx is None:
+            rx = self._rx = re.compile(self.pattern, self.flags)
+        return rx
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled().search(string, pos, endpos)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pattern):
+            return NotImplemented
+        return self.pattern == other.pattern and self.flags == other.flags
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __reduce__(self) -> tuple[type[Pattern], tuple[str, int]]:
+        return Pattern, (self.pattern, self.flags)
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.pattern!r}, {self.flags})"
 
 
 @dataclass(frozen=True)
@@ -96,7 +139,7 @@ class ErrorCode:
     # the answer when no known message matches but a cue shows a credential failure;
     # never matched by its shape (its variant only names the answer)
     fallback: bool = False
-    cues: tuple[re.Pattern[str], ...] = ()
+    cues: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,7 +180,7 @@ class Hint:
 class Marker:
     name: str
     description: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Pattern, ...]
     sets: Mapping[str, Any]
 
 
