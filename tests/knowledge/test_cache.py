@@ -120,3 +120,13 @@ def test_a_kb_the_cache_did_not_give_has_its_tables_built_not_kept(kb_copy, cach
     cache.derived(cache.load(kb_copy), _titles, [code_file])
     assert _titles.builds == before + 2
     assert not cache_dir.exists()
+
+
+def test_the_kb_patterns_come_back_from_the_cache_compiling_to_what_was_checked(kb_copy, cache_dir):
+    cache.load(kb_copy)
+    kept, built = cache.load(kb_copy), loader.load(kb_copy)
+    pairs = [(k, b) for name in built.markers for k, b in zip(kept.markers[name].patterns, built.markers[name].patterns)]
+    pairs += [(k, b) for eid in built.errors for k, b in zip(kept.errors[eid].cues, built.errors[eid].cues)]
+    assert pairs and len(pairs) == sum(len(m.patterns) for m in built.markers.values()) + sum(len(e.cues) for e in built.errors.values())
+    for k, b in pairs:
+        assert k.compiled() == b.compiled()
