@@ -1,9 +1,8 @@
 """Secrets are masked first; only their kind and the key-id prefix survive."""
 import random
-import sys
-from pathlib import Path
 
 import pytest
+from bench import secrets_leak
 
 from authdoctor.redact import KEY_ID_PREFIXES, _windows, redact
 
@@ -347,18 +346,7 @@ PLAIN = ["Initializing provider plugins and modules for the configured backend o
          "password", "api_key:", "request id: ", "  ", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0"]
 
 
-def _bench():
-    import importlib.util
-    root = Path(__file__).resolve().parent.parent
-    spec = importlib.util.spec_from_file_location("secrets_leak", root / "bench" / "secrets_leak.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["secrets_leak"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-BENCH = _bench()
-BASE = BENCH.examples()
+BASE = secrets_leak.examples()
 
 
 def _log(rnd, lines, secret_share, noise=0.6):
@@ -370,7 +358,7 @@ def _log(rnd, lines, secret_share, noise=0.6):
         elif r < 1 - secret_share:
             parts.append(rnd.choice(PLAIN))
         else:
-            parts.append(BENCH.make_paste(rnd, rnd.choice(BASE))[0])
+            parts.append(secrets_leak.make_paste(rnd, rnd.choice(BASE))[0])
     return rnd.choice(["\n", "\r\n"]).join(parts)
 
 

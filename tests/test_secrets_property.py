@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
+from bench import secrets_leak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,24 +37,14 @@ from authdoctor.web import create_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _bench():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("secrets_leak", ROOT / "bench" / "secrets_leak.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["secrets_leak"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _bench()
 KB_DIR = ROOT / "kb"
 SIGNING_SECRET = "property-test-signing-secret"
 # the alphabets real secrets are drawn from, as the benchmark defines them
-B64, B64URL, ALNUM, BASE32 = bench.B64, bench.B64URL, bench.ALNUM, bench.BASE32
+B64, B64URL, ALNUM, BASE32 = secrets_leak.B64, secrets_leak.B64URL, secrets_leak.ALNUM, secrets_leak.BASE32
 
 
 # the same real error texts the benchmark puts its secrets into
-EXAMPLES = bench.examples()
+EXAMPLES = secrets_leak.examples()
 
 
 # --- secrets, random the way real ones are ---------------------------------------------
@@ -315,16 +306,16 @@ def test_no_secret_comes_back_from_the_cli_json(tmp_path, seed):
 @st.composite
 def formed(draw):
     """(paste, secret material, kind, form): one secret in one of the bench's forms."""
-    kind = draw(st.sampled_from(sorted(bench.KINDS)))
-    form = draw(st.sampled_from(sorted(bench.FORMS)))
+    kind = draw(st.sampled_from(sorted(secrets_leak.KINDS)))
+    form = draw(st.sampled_from(sorted(secrets_leak.FORMS)))
     rnd = random.Random(draw(st.integers(0, 2**64)))
     base = draw(st.sampled_from(EXAMPLES))
     for _ in range(20):  # a form that does not apply to the kind: the next kind that it does
         try:
-            return bench.make_paste(rnd, base, kind, form)
+            return secrets_leak.make_paste(rnd, base, kind, form)
         except ValueError:
-            kind = sorted(bench.KINDS)[(sorted(bench.KINDS).index(kind) + 1) % len(bench.KINDS)]
-    return bench.make_paste(rnd, base, "secret-key", form)
+            kind = sorted(secrets_leak.KINDS)[(sorted(secrets_leak.KINDS).index(kind) + 1) % len(secrets_leak.KINDS)]
+    return secrets_leak.make_paste(rnd, base, "secret-key", form)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -332,24 +323,24 @@ def formed(draw):
 def test_redact_masks_every_kind_in_every_form(case):
     text, secrets, kind, form = case
     r = redact(text)
-    assert bench.leaks(r.text, secrets) == [], (kind, form)
+    assert secrets_leak.leaks(r.text, secrets) == [], (kind, form)
     assert r.kinds
     assert redact(r.text).text == r.text  # masking the masked text changes nothing
 
 
-@pytest.mark.parametrize("kind,form", [(k, f) for k in sorted(bench.KINDS) for f in sorted(bench.FORMS)])
+@pytest.mark.parametrize("kind,form", [(k, f) for k in sorted(secrets_leak.KINDS) for f in sorted(secrets_leak.FORMS)])
 def test_every_kind_in_every_form_once(kind, form):
     rnd = random.Random(f"{kind}/{form}")
     try:
-        text, secrets, _, _ = bench.make_paste(rnd, EXAMPLES[0], kind, form)
+        text, secrets, _, _ = secrets_leak.make_paste(rnd, EXAMPLES[0], kind, form)
     except ValueError:
         pytest.skip("the form does not apply to this kind")
-    assert bench.leaks(redact(text).text, secrets) == []
+    assert secrets_leak.leaks(redact(text).text, secrets) == []
 
 
 @pytest.fixture(scope="module")
 def doors(web, logged):
-    return bench.Doors(client=web, lines=logged)  # the bench's doors on this module's app and log capture
+    return secrets_leak.Doors(client=web, lines=logged)  # the bench's doors on this module's app and log capture
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -357,4 +348,4 @@ def doors(web, logged):
 def test_no_door_gives_back_any_form(doors, case):
     text, secrets, kind, form = case
     for door, shown in doors.run(text, ("api", "page", "slack", "cli")).items():
-        assert bench.leaks(shown, secrets) == [], (door, kind, form)
+        assert secrets_leak.leaks(shown, secrets) == [], (door, kind, form)
