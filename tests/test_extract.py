@@ -126,3 +126,9 @@ def test_a_kb_from_the_cache_is_screened_as_one_built_afresh(kb_copy, tmp_path, 
     monkeypatch.setattr(extract, "_read_needles", parsed)
     kept = _screen(cache.load(kb_copy))  # both from the cache: no pattern is parsed
     assert kept == fresh and extract._NEEDLES == read
+
+
+def test_the_module_patterns_compiled_on_first_use_have_the_flags_the_screen_read():
+    from authdoctor.extract import _OWN
+    for p in _OWN:
+        assert p.compiled().flags == p.flags, p.pattern

@@ -16,22 +16,29 @@ from .hints import region_class
 from .knowledge import KB, Marker, Pattern, Variant, derived
 from .redact import Redaction
 
-_REGION = re.compile(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
-                     r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|gov-east)-\d)(?![a-z0-9-])")
+
+def _lazy(pattern: str, flags: int = 0) -> Pattern:
+    """A pattern of this module, compiled on its first search: the pre-screen (whose needles are
+    kept with the cached KB) keeps most of them off most pastes, so most starts never compile them."""
+    return Pattern(pattern, flags | re.UNICODE)  # (the flags re.compile gives a text pattern)
+
+
+_REGION = _lazy(r"(?<![a-z0-9-])((?:us-gov|cn|us|eu|ap|sa|ca|me|af|il|mx)-"
+                r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest|gov-west|gov-east)-\d)(?![a-z0-9-])")
 _PARTITION = [
-    (re.compile(r"arn:aws-us-gov:|amazonaws-us-gov|\.us-gov-"), "us-gov-west-1"),
-    (re.compile(r"arn:aws-cn:|amazonaws\.com\.cn"), "cn-north-1"),
+    (_lazy(r"arn:aws-us-gov:|amazonaws-us-gov|\.us-gov-"), "us-gov-west-1"),
+    (_lazy(r"arn:aws-cn:|amazonaws\.com\.cn"), "cn-north-1"),
 ]
-_TF_VERSION = re.compile(r"\bterraform (?:v|version:?\s*v?)(\d+\.\d+\.\d+)", re.I)
-_PROVIDER_VERSION = re.compile(r"(?:hashicorp/aws|provider\.aws|provider registry\.terraform\.io/hashicorp/aws)\s+v?(\d+\.\d+\.\d+)", re.I)
-_TOKEN = re.compile(r"x-amz-security-token", re.I)
+_TF_VERSION = _lazy(r"\bterraform (?:v|version:?\s*v?)(\d+\.\d+\.\d+)", re.I)
+_PROVIDER_VERSION = _lazy(r"(?:hashicorp/aws|provider\.aws|provider registry\.terraform\.io/hashicorp/aws)\s+v?(\d+\.\d+\.\d+)", re.I)
+_TOKEN = _lazy(r"x-amz-security-token", re.I)
 _CASE_BLIND = int(re.I)  # (a plain int: pattern.flags & re.I would build an enum member every call)
 _STAMP = r"(\d{8}T\d{6}Z)"
-_EXPIRED = re.compile(r"signature expired:\s*" + _STAMP + r" is now earlier than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*-\s*(\d+)\s*min)?", re.I)
-_NOT_YET = re.compile(r"signature not yet current:\s*" + _STAMP + r" is still later than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*\+\s*(\d+)\s*min)?", re.I)
-_SKEWED_XML = re.compile(r"<RequestTime>([^<]+)</RequestTime>\s*<ServerTime>([^<]+)</ServerTime>", re.I)
+_EXPIRED = _lazy(r"signature expired:\s*" + _STAMP + r" is now earlier than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*-\s*(\d+)\s*min)?", re.I)
+_NOT_YET = _lazy(r"signature not yet current:\s*" + _STAMP + r" is still later than " + _STAMP + r"(?:\s*\(" + _STAMP + r"\s*\+\s*(\d+)\s*min)?", re.I)
+_SKEWED_XML = _lazy(r"<RequestTime>([^<]+)</RequestTime>\s*<ServerTime>([^<]+)</ServerTime>", re.I)
 # TF_LOG=DEBUG names where the credentials came from
-_CRED_SOURCE = re.compile(r"(?:credentials_source=|retrieved credentials from |using credentials from |credential source:\s*)\"?([A-Za-z0-9_]+)", re.I)
+_CRED_SOURCE = _lazy(r"(?:credentials_source=|retrieved credentials from |using credentials from |credential source:\s*)\"?([A-Za-z0-9_]+)", re.I)
 _SOURCE_METHOD = [
     ("envconfig", "env-vars"), ("environment", "env-vars"), ("envprovider", "env-vars"),
     ("sharedconfig", "profile"), ("sharedcredentials", "profile"), ("profile", "profile"),
@@ -40,12 +47,12 @@ _SOURCE_METHOD = [
     ("static", "static-keys"),
 ]
 _STAGES = [
-    (re.compile(r"error refreshing state|error: refreshing state", re.I), "state-refresh"),
-    (re.compile(r"initializing the backend|backend ['\"]?s3|s3 backend|error loading state|failed to (?:save|persist|upload) state"
-                r"|error acquiring the state lock|error inspecting states", re.I), "backend"),
-    (re.compile(r"configuring terraform aws provider|with provider\[|provider\.aws:|in provider \"aws\"", re.I), "provider"),
-    (re.compile(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b"
-                r"|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
+    (_lazy(r"error refreshing state|error: refreshing state", re.I), "state-refresh"),
+    (_lazy(r"initializing the backend|backend ['\"]?s3|s3 backend|error loading state|failed to (?:save|persist|upload) state"
+           r"|error acquiring the state lock|error inspecting states", re.I), "backend"),
+    (_lazy(r"configuring terraform aws provider|with provider\[|provider\.aws:|in provider \"aws\"", re.I), "provider"),
+    (_lazy(r"error:? (?:creating|reading|updating|deleting|error creating|error reading)\b"
+           r"|with (?:module\.\S+\.)?aws_[a-z0-9_]+\.|resource \"aws_", re.I), "resource"),
 ]
 
 
