@@ -1,8 +1,10 @@
 """The pruned matcher gives exactly what the plain scan over every shape gives.
 
-`Matcher.match()` scores only the shapes that could still win and `closest()` only
-the ones that could still enter its list; `exhaustive=True` is the scan over every
-shape. They are compared on every real paste (the corpus, its variants and, for
+`Matcher.match()` scores only the shapes that could still win, and `closest()` only
+those of its shortlist that could still enter its list (given a shortlist of every
+shape, it is exact); `exhaustive=True` is the scan over every shape. The shortlist
+itself is approximate: it is held to naming what the full scan names on the real
+pastes nothing matches, and to a bounded number of shapes scored in a large KB. They are compared on every real paste (the corpus, its variants and, for
 this check only, the holdout), in CI-log noise, and on generated knowledge bases
 (words changed at random, and the benchmark's renamed copies with near-duplicate
 shapes). The indexes and bounds the pruning stands on are checked on their own
@@ -10,7 +12,9 @@ against what they stand for: the anchors found against `in`, the shapes a paste'
 pieces let through and the bounds against rapidfuzz's own scores.
 """
 import dataclasses
+import math
 import random
+from collections import Counter
 from pathlib import Path
 from types import MappingProxyType
 
@@ -21,15 +25,36 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from authdoctor.match import UNANCHORED_THRESHOLD, Matcher, _Anchors, _edges_reach, _partial, _Pieces, _whole_bound, _whole_bounds, reach
+from authdoctor import match as match_module
+from authdoctor.match import (
+    _BUDGET,
+    _KEY,
+    _LENGTH_WEIGHT,
+    _ONE_ERROR,
+    SHORTLIST,
+    UNANCHORED_THRESHOLD,
+    Matcher,
+    _Anchors,
+    _edges_reach,
+    _grams,
+    _partial,
+    _Pieces,
+    _Shortlist,
+    _whole_bound,
+    _whole_bounds,
+    reach,
+)
 from authdoctor.redact import redact
 
 CASES = Path(__file__).resolve().parent / "cases"
+SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_cases.yaml"
+EVERY = 10**9  # a shortlist of every shape: closest() is then exact
 NOISE = "\n".join(f"2024-03-01T10:00:{i % 60:02d}.0Z module.x.aws_subnet.s[{i}]: Refreshing state... [id=subnet-{i:08d}]" for i in range(300))
 
 
 def _pastes() -> list[str]:
     files = sorted(CASES.glob("*.yaml")) + sorted((CASES / "variants").glob("*.yaml")) + sorted((CASES / "holdout").glob("*.yaml"))
+    files += [SHARED_DEV] if SHARED_DEV.is_file() else []
     return [c["error"] for f in files for c in (yaml.safe_load(f.read_text()) or {}).get("cases") or [] if isinstance(c.get("error"), str)]
 
 
@@ -39,7 +64,7 @@ PASTES = _pastes()
 def _same(matcher: Matcher, text: str) -> None:
     text = redact(text).text
     assert matcher.match(text) == matcher.match(text, exhaustive=True)
-    assert matcher.closest(text) == matcher.closest(text, exhaustive=True)
+    assert matcher.closest(text, shortlist=EVERY) == matcher.closest(text, exhaustive=True)
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +227,69 @@ def test_a_matcher_from_a_kept_index_answers_as_one_built_fresh(kb, matcher):
         assert kept.match(text) == matcher.match(text)
         assert kept.closest(text) == matcher.closest(text)
     assert kept.anchors == matcher.anchors
+
+
+# --- closest(): the shortlist --------------------------------------------------------------
+
+def test_the_shortlist_names_what_the_full_scan_names_on_the_real_unrecognised_pastes(doctor):
+    """Where the answer shows the closest codes (nothing recognised): the first is the full
+    scan's, at its similarity, on every real paste; all three, on all but a few."""
+    m = doctor.matcher
+    texts = [redact(t).text for t in PASTES if not doctor.diagnose(t).recognized]
+    assert len(texts) > 100
+    same = 0
+    for text in texts:
+        got, full = m.closest(text), m.closest(text, exhaustive=True)
+        assert got[0] == full[0]
+        # a code named by both has its best shape shortlisted, or one within two points of it
+        assert all(abs(s - dict(full)[code]) <= 2.0 for code, s in got if code in dict(full))
+        same += got == full
+    assert same >= 0.95 * len(texts)
+
+
+def test_closest_scores_a_bounded_number_of_shapes_however_large_the_kb(kb, monkeypatch):
+    big = Matcher(synthetic_kb(kb, 10, near_duplicates=200))
+    norms = {big.norm[v.id]: v.error_id for v in big.kb.variants if v.id in big.norm}
+    assert len(norms) > 20 * SHORTLIST
+    texts = [redact(c["error"]).text for c in real_cases()[::4]]
+    texts = [t for t in texts if big.match(t).best is None] + ["hello world", "", "error " * 2000]
+    scored: set[str] = set()
+    partial_ratio = match_module.fuzz.partial_ratio
+
+    def counted(a, b, **kwargs):
+        scored.update(x for x in (a, b) if x in norms)
+        return partial_ratio(a, b, **kwargs)
+
+    monkeypatch.setattr(match_module.fuzz, "partial_ratio", counted)
+    for text in texts:
+        scored.clear()
+        assert len(big.closest(text)) == 3
+        assert 0 < len(scored) <= SHORTLIST
+        assert max(Counter(norms[s] for s in scored).values()) <= SHORTLIST * _ONE_ERROR
+
+
+def test_closest_takes_what_match_gave_and_its_options_by_name(matcher):
+    for text in PASTES[::20]:
+        text = redact(text).text
+        assert matcher.closest(matcher.match(text)) == matcher.closest(text)
+    assert matcher.closest("access denied", n=5) == matcher.closest("access denied", n=5, shortlist=EVERY)
+    with pytest.raises(TypeError):
+        matcher.closest("access denied", 3)  # type: ignore[misc]
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes=st.lists(st.text(alphabet="abcd :", min_size=1, max_size=80), min_size=1, max_size=10),
+       text=st.text(alphabet="abcd :", max_size=200))
+def test_the_shortlist_ranks_every_shape_by_the_pieces_it_shares_with_the_text(shapes, text):
+    ranked = list(_Shortlist(shapes).ranked(text))
+    assert [key for key, _ in ranked] == sorted(key for key, _ in ranked)
+    first: dict[int, float] = {}
+    for key, i in ranked:
+        first.setdefault(i, key)
+    assert set(first) == set(range(len(shapes)))
+    pieces = _grams(text, _KEY)
+    assert len(shapes) * len(pieces) <= _BUDGET  # every piece is counted
+    for i, shape in enumerate(shapes):
+        mine = _grams(shape, _KEY)
+        share = len(mine & pieces) / max(1, min(len(mine), len(pieces)))
+        assert first[i] == pytest.approx(_LENGTH_WEIGHT * math.log(max(8, min(len(shape), len(text)))) - share)

@@ -5,7 +5,7 @@ rapidfuzz's partial_ratio then scores each candidate variant against the best
 aligned window of the paste, so noise around the message costs nothing.
 Best match, never first match; never a guess when nothing is close.
 
-What is scored is cut down losslessly (issue 22), so that what a paste costs
+What match() scores is cut down losslessly (issue 22), so that what a paste costs
 grows with what in the KB resembles it rather than with the size of the KB:
 
 - the anchors are found through an index from one four-character piece of each
@@ -26,21 +26,27 @@ grows with what in the KB resembles it rather than with the size of the KB:
   scored by its best full window alone when its prefixes and suffixes are bounded
   below that (`_partial`: the same number as rapidfuzz's, for less).
 
-`closest()` keeps the n best errors and scores a shape only when its bound could
-still enter them; the errors are visited in the order their shortest shapes score
-(short shapes tend to score best in a paste they are not) so the bar rises early.
-It must know the n best exactly, and a paste nothing matches scores 40-65 against
-most shapes, so most shapes still cost a bound of their own there.
+`closest()`, the pointer shown only when nothing is recognised, is approximate (issue 22:
+"closest() on a shortlist"). A paste nothing matches scores 40-65 against most shapes, so no
+bound rules many out: knowing the n best exactly would cost a score or a bound for most shapes
+of the KB. Instead the SHORTLIST (128) shapes likeliest to score best, by the pieces they share
+with the paste (`_Shortlist`), are scored exactly, and an error's similarity is its best scored
+shape; the cost is then bounded however large the KB. On the real pastes nothing is recognised
+in, it names the full scan's first code on every one, and the same three codes and
+similarities on all but one (tests/test_match_index.py).
 `match(exhaustive=True)` and `closest(exhaustive=True)` are the plain scans, kept as
 the reference the equivalence tests compare against.
 """
 from __future__ import annotations
 
+import math
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from heapq import heapify, heappop, merge
+from itertools import accumulate, chain, repeat
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
@@ -68,6 +74,15 @@ _KEY = 4
 _PIECE = 3
 # scores are compared in floating point: a bound is widened by this much before it rules anything out
 _EPS = 1e-6
+# closest(): the shapes scored for a paste nothing matched (enough that on every real paste the
+# first code named is the one the full scan names: see `_Shortlist`), of which one error's take at
+# most a share (so that an error with many near-identical shapes leaves room for the others)
+SHORTLIST = 128
+_ONE_ERROR = 1 / 8
+# how many (piece, shape) pairs closest() counts at most for a paste: its rarest pieces first
+_BUDGET = 1 << 13
+# how much a shorter shape is preferred (short shapes score higher by chance in a text they are not)
+_LENGTH_WEIGHT = 0.15
 
 
 @dataclass(frozen=True)
@@ -259,6 +274,67 @@ class _Pieces:
         return out
 
 
+class _Shortlist:
+    """The shapes likeliest to score best against a text, for closest(), found without scoring
+    them: an index from each four-character piece to the shapes holding it.
+
+    A shape's likeness is the share of the shorter string's pieces (the shape's, or the text's
+    when the text is shorter) that both hold, less _LENGTH_WEIGHT * log(the shorter's length):
+    partial_ratio aligns the shorter string with the best window of the longer, and a short
+    string finds a fair window by chance. The text's pieces are counted rarest first, and only
+    while the shapes holding them number _BUDGET in all: a text costs a bounded number of steps
+    however large the KB (the real KB's pastes are mostly counted in full; the commonest pieces
+    left out tell shapes apart least).
+    It is a heuristic: on the real pastes (tests/cases, the holdout, the dev set, the KB's
+    examples) the 128 likeliest shapes hold the best shape of the error the full scan names
+    first in every one, and of all three it names in all but a few.
+    """
+
+    def __init__(self, norms: list[str]):
+        holders: dict[str, list[int]] = defaultdict(list)
+        self.inverse: list[float] = []  # 1 / the distinct pieces of each shape
+        for i, s in enumerate(norms):
+            pieces = _grams(s, _KEY)
+            for piece in pieces:
+                holders[piece].append(i)
+            self.inverse.append(1.0 / max(1, len(pieces)))
+        self.short = [_LENGTH_WEIGHT * math.log(max(8, len(s))) for s in norms]
+        # each piece's shapes, end to end in one array; a piece -> how many, and where (count << 32 | start):
+        # plain ints and one bytes load fast from the cache, where thousands of lists would not
+        ids = array("I")
+        self.holders: dict[str, int] = {}
+        for piece, shapes in holders.items():
+            self.holders[piece] = len(shapes) << 32 | len(ids)
+            ids.extend(shapes)
+        self.ids = ids.tobytes()
+        # a shape sharing no piece with the text: the shorter the likelier
+        self.by_length = sorted(range(len(norms)), key=lambda i: (len(norms[i]), i))
+
+    def ranked(self, text: str) -> Iterator[tuple[float, int]]:
+        """(likeness, shape) for every shape, likeliest first; a shape whose pieces were not
+        counted comes by its length alone, and a shape may come twice."""
+        pieces = _grams(text, _KEY)
+        ids = memoryview(self.ids).cast("I")
+        held = []
+        budget = _BUDGET
+        # rarest first (the fewest shapes hold it)
+        for at in sorted(map(self.holders.__getitem__, self.holders.keys() & pieces)):
+            count, start = at >> 32, at & 0xFFFFFFFF
+            budget -= count
+            if budget < 0:
+                break
+            held.append(ids[start:start + count])
+        shared = Counter(chain.from_iterable(held))
+        short, least = _LENGTH_WEIGHT * math.log(max(8, len(text))), 1.0 / max(1, len(pieces))
+        pen, inverse = self.short, self.inverse
+        likely = [((pen[i] if pen[i] < short else short) - c * (inverse[i] if inverse[i] > least else least), i)
+                  for i, c in shared.items()]
+        # a heap: only the first few hundred are taken, as a rule
+        heapify(likely)
+        alone = ((pen[i] if pen[i] < short else short, i) for i in self.by_length)
+        return merge(map(heappop, repeat(likely, len(likely))), alone)
+
+
 def _mask(ids: Iterable[int]) -> int:
     """The int with bit i set for each i in `ids`."""
     ids = list(ids)
@@ -323,6 +399,7 @@ class Index:
     anchor_groups: dict[str, tuple[tuple[str, ...], ...]]  # error id -> its anchor groups normalised
     every: _Anchors
     pieces: _Pieces
+    shortlist: _Shortlist
 
 
 def _known(kb: KB) -> dict[str, ErrorCode]:
@@ -341,8 +418,9 @@ def index(kb: KB) -> Index:
     norm = {v.id: normalize(v.text) for e in known.values() for v in e.variants}
     anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in e.anchors) for eid, e in known.items()}
     by_error = {eid: e.variants for eid, e in known.items()}
-    pieces = _Pieces([norm[by_error[eid][i].id] for eid, i in _shape_places(by_error, norm)], UNANCHORED_THRESHOLD)
-    return Index(norm, anchor_groups, _Anchors(a for groups in anchor_groups.values() for group in groups for a in group), pieces)
+    norms = [norm[by_error[eid][i].id] for eid, i in _shape_places(by_error, norm)]
+    return Index(norm, anchor_groups, _Anchors(a for groups in anchor_groups.values() for group in groups for a in group),
+                 _Pieces(norms, UNANCHORED_THRESHOLD), _Shortlist(norms))
 
 
 class Matcher:
@@ -383,6 +461,7 @@ class Matcher:
                 self._group_error.append(eid)
         self._shapes = _shape_places(self.by_error, self.norm)
         self._pieces = built.pieces
+        self._shortlist = built.shortlist
 
     def _hay(self, text: str) -> str:
         return _focus(normalize_lines(text), self._telling)
@@ -549,12 +628,16 @@ class Matcher:
         lower = text.lower()
         return self.fallback.variants[0] if any(c.search(lower) for c in self.fallback.cues) else None
 
-    def closest(self, text: str, n: int = 3, *, exhaustive: bool = False) -> list[tuple[str, float]]:
-        """The errors the KB knows that come nearest, for a not-recognised answer."""
+    def closest(self, text: str | Result, *, n: int = 3, exhaustive: bool = False,
+                shortlist: int = SHORTLIST) -> list[tuple[str, float]]:
+        """The n errors the KB knows that come nearest, for a not-recognised answer: each with its
+        best shape's partial_ratio, best first. `text`: the paste, or what match() gave for it (its
+        normalised text is then used, not made again). Only the `shortlist` likeliest shapes are
+        scored (at most _ONE_ERROR of them one error's); `exhaustive`: every shape, the reference."""
         # only a pointer for a paste nothing matched: its tail, where tools print their
         # error, is enough, and keeps this linear in the paste (a 64 KiB log of noise
         # would otherwise be scored in full against every variant)
-        hay = self._hay(text)[-_WINDOW_CHARS:]
+        hay = (text.text if isinstance(text, Result) else self._hay(text))[-_WINDOW_CHARS:]
         if exhaustive or n <= 0:
             out = []
             for eid, variants in self.by_error.items():
@@ -562,14 +645,24 @@ class Matcher:
                 out.append((eid, round(s, 1)))
             out.sort(key=lambda x: -x[1])
             return out[:n]
-        # The same answer, scoring less. Each error's shortest shape is scored first (short
-        # shapes tend to score best in a paste they are not), and the errors are then finished
-        # in the order those scores give, so the n best so far rise early; a shape is scored
-        # only when its bound could still raise its error's score into them.
-        first: dict[str, tuple[float, list[str]]] = {}
-        for eid, variants in self.by_error.items():
-            norms = sorted((self.norm[v.id] for v in variants), key=len)
-            first[eid] = (fuzz.partial_ratio(norms[0], hay, processor=None) if norms else 0.0, norms[1:])
+        # the shortlist, by error, each error's shapes likeliest first
+        picked: dict[str, list[str]] = {}
+        each = max(1, int(shortlist * _ONE_ERROR))
+        room = max(shortlist, n * each)
+        for _, shape in self._shortlist.ranked(hay):
+            eid, i = self._shapes[shape]
+            norms = picked.setdefault(eid, [])
+            norm = self.norm[self.by_error[eid][i].id]
+            if len(norms) < each and norm not in norms:
+                norms.append(norm)
+                room -= 1
+                if not room:
+                    break
+        # What the full scan of these shapes gives, scoring less. Each error's likeliest shape is
+        # scored first, and the errors are then finished in the order those scores give, so the
+        # n best so far rise early; a shape is scored only when its bound could still raise its
+        # error's score into them.
+        first = {eid: (fuzz.partial_ratio(norms[0], hay, processor=None), norms[1:]) for eid, norms in picked.items()}
         top: list[tuple[float, int, str]] = []  # (-rounded score, position, error) of finished errors, best first
         for eid in sorted(first, key=lambda e: (-first[e][0], self._position[e])):
             i = self._position[eid]
@@ -581,7 +674,7 @@ class Matcher:
                 if len(top) == n:
                     floor = -top[-1][0] + (0.04 if i > top[-1][1] else -0.06)
                 bar = max(best, floor)
-                if bar > 0.0 and norm and hay and not reach(norm, hay, bar):
+                if bar > 0.0 and hay and not reach(norm, hay, bar):
                     continue
                 best = max(best, _partial(norm, hay, bar))
             key = (-round(best, 1), i, eid)
@@ -590,6 +683,8 @@ class Matcher:
                 top.sort()
                 del top[n:]
         return [(eid, -neg) for neg, _, eid in top]
+
+
 def _partial(a: str, b: str, cutoff: float) -> float:
     """fuzz.partial_ratio(a, b, processor=None, score_cutoff=cutoff), for less when the shorter
     string is long.
