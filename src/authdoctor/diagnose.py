@@ -58,9 +58,11 @@ class Doctor:
         # so that normalising and the markers cost what the error costs, not what the log does.
         cut = self._cut(red.text)
         focus, region = cut or (red.text, red.text)
-        best = self.matcher.match(focus).best
+        matched = self.matcher.match(focus)
+        best = matched.best
         variant = best.variant if best else self.matcher.unfamiliar(region)
-        closest = tuple(Closest(code, s) for code, s in self.matcher.closest(focus)) if variant is None else ()
+        # (closest reads the text match() normalised, not the paste again)
+        closest = tuple(Closest(code, s) for code, s in self.matcher.closest(matched)) if variant is None else ()
         return best, variant, extract(self.kb, replace(red, text=region) if cut else red, variant), closest
 
     def _redact(self, text: str) -> Redaction:
