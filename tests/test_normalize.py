@@ -1,12 +1,14 @@
 """Normalisation masks what varies between two pastes and keeps what tells errors apart."""
 import random
 import time
+from bisect import bisect_right
+from itertools import accumulate
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authdoctor.normalize import Cut, normalize, normalize_lines
+from authdoctor.normalize import Cut, lines_holding, normalize, normalize_lines
 
 
 def test_request_ids_and_status_boilerplate_are_dropped():
@@ -143,3 +145,23 @@ def test_a_literals_cut_key_is_its_least_common_longest_piece_on_every_kb_litera
 def test_a_literals_cut_key_is_its_least_common_longest_piece_on_generated_text(literal):
     from authdoctor.normalize import _key
     assert _key(literal) == _key_by_listing(literal)
+
+
+# --- which lines hold a literal (the engine's one helper for it: the cut, match._focus, redact's windows)
+
+def _holding_by_scan(text, needle, starts):
+    """The lines some occurrence of `needle` starts on, by trying every position."""
+    return sorted({bisect_right(starts, p) - 1 for p in range(len(text) + 1) if text.startswith(needle, p)})
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(st.text(alphabet="ab \n", max_size=12), min_size=1, max_size=12), needle=st.text(alphabet="ab \n", max_size=3),
+       sep=st.sampled_from(["\n", "\x00"]))
+def test_the_lines_holding_a_literal_are_those_an_occurrence_starts_on(lines, needle, sep):
+    text = sep.join(lines)
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    assert list(lines_holding(text, needle, starts)) == _holding_by_scan(text, needle, starts)
+    raw = [line.encode() for line in lines]
+    assert list(lines_holding(sep.encode().join(raw), needle.encode(), starts)) == _holding_by_scan(text, needle, starts)
+    if "\n" not in needle and all("\n" not in line for line in lines) and sep == "\n":
+        assert list(lines_holding(text, needle, starts)) == [i for i, line in enumerate(lines) if needle in line]

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -52,7 +52,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 from .knowledge import KB, ErrorCode, Variant
-from .normalize import normalize, normalize_lines
+from .normalize import lines_holding, normalize, normalize_lines
 
 # Below this the answer is "not recognised". Chosen on tests/cases (positives
 # and the honeypot of real non-credential errors): see `python -m authdoctor eval`.
@@ -103,23 +103,6 @@ def _grams(text: str, q: int) -> set[str]:
     return {text[i:i + q] for i in range(len(text) - q + 1)}
 
 
-def _lines_with(joined: str, starts: list[int], literals: Iterable[str]) -> set[int]:
-    """The indices of the lines (joined by "\n", starting at `starts`) holding any of `literals`:
-    one str.find per line a literal is on, not a test of every literal on every line."""
-    hit: set[int] = set()
-    for lit in literals:
-        if not lit:
-            return set(range(len(starts)))
-        pos = joined.find(lit)
-        while pos >= 0:
-            i = bisect_right(starts, pos) - 1
-            hit.add(i)
-            if i + 1 >= len(starts):
-                break
-            pos = joined.find(lit, starts[i + 1])
-    return hit
-
-
 def _focus(lines: list[str], present: Callable[[str], Iterable[str]]) -> str:
     """The paste as one line; a long one cut down to the lines around an anchor (`present(text)`
     gives the anchors in a text) or an error word."""
@@ -129,9 +112,9 @@ def _focus(lines: list[str], present: Callable[[str], Iterable[str]]) -> str:
     # (no literal holds a "\n", so a line holds one exactly when the joined text does there)
     joined = "\n".join(lines)
     starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    anchored_lines = _lines_with(joined, starts, present(joined))
+    anchored_lines = {i for lit in present(joined) for i in lines_holding(joined, lit, starts)}
     keep: set[int] = set()
-    for i in anchored_lines | _lines_with(joined, starts, _ERRORISH):
+    for i in anchored_lines.union(*(lines_holding(joined, word, starts) for word in _ERRORISH)):
         keep.update(range(max(0, i - _CONTEXT_LINES), min(len(lines), i + _CONTEXT_LINES + 1)))
     # anchors first: they are what the score hangs on
     picked = [lines[i] for i in sorted(keep)]

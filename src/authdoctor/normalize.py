@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
+from typing import AnyStr
 
 # An OSC sequence ("ESC ] ... BEL") ends at its first BEL or ESC and never takes a line
 # break: read to the paste's last terminator instead, one ESC ] after another costs
@@ -84,6 +85,19 @@ def normalize(text: str) -> str:
 
 
 # --- cutting a long paste down ------------------------------------------------------------
+
+def lines_holding(text: AnyStr, needle: AnyStr, starts: Sequence[int]) -> Iterator[int]:
+    """The lines of `text` holding `needle`, in order, each once: line i starts at starts[i]
+    (ascending, starts[0] == 0), and a needle across a line's end counts for the line it starts
+    on. One find per line the needle is on, then on from the next line, not a test of every line."""
+    pos = text.find(needle)
+    while pos >= 0:
+        i = bisect_right(starts, pos) - 1
+        yield i
+        if i + 1 >= len(starts):
+            return
+        pos = text.find(needle, starts[i + 1])
+
 
 # what a mask puts in a normalised line: a text found there may come from these, not the paste
 _MASK_WORDS = ("aws-managed-policy", "<arn>", "<id>", "<time>", "<account>", "<hex>", "<blob>")
@@ -181,13 +195,8 @@ class Cut:
         for key, lits in self.by_key.items():
             if key not in runs:
                 continue
-            pos = low.find(key)
-            while pos >= 0:
-                i = bisect_right(starts, pos) - 1
+            for i in lines_holding(low, key, starts):
                 found.setdefault(i, []).extend(lits)
-                if i + 1 >= len(starts):
-                    break
-                pos = low.find(key, starts[i + 1])
         norm: dict[int, list[str]] = {}
 
         def normed(i: int) -> list[str]:

@@ -70,6 +70,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
+from .normalize import lines_holding
+
 # gitleaks aws-access-token, then the IAM unique-id prefixes it used to match
 KEY_ID_PREFIXES = ("A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA")
 _KEY_ID_RE = r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}"
@@ -711,18 +713,8 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
     triggers: set[int] = set()
     odd: set[int] = set()
 
-    def lines_with(hay: bytes, needle: bytes, into: set[int], starts: list[int] = starts) -> None:
-        """Add to `into` the pieces of `hay` (starting at `starts`) that hold `needle`."""
-        pos = hay.find(needle)
-        while pos >= 0:
-            i = bisect_right(starts, pos) - 1
-            into.add(i)
-            if i + 1 >= len(starts):
-                break
-            pos = hay.find(needle, starts[i + 1])
-
     classes = raw.translate(_CLASSES)
-    lines_with(classes, b"!", odd)
+    odd.update(lines_holding(classes, b"!", starts))
     for m in _LEFTOVER_B.finditer(raw):
         odd.add(bisect_right(starts, m.start()) - 1)
     triggers |= odd
@@ -730,11 +722,11 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
     # (most lines may hold a secret: reading it whole costs less than finding windows; either
     # way what is masked is the same)
     for needle in needles:
-        lines_with(low, needle, triggers)
+        triggers.update(lines_holding(low, needle, starts))
         if len(triggers) > 0.6 * n:
             return None
-    lines_with(classes, _RUN_B, triggers)
-    lines_with(raw, b".ey", triggers)
+    triggers.update(lines_holding(classes, _RUN_B, starts))
+    triggers.update(lines_holding(raw, b".ey", starts))
     if len(triggers) > 0.6 * n:
         return None
     joins = [m.start() for m in _JOIN_B.finditer(raw)]
@@ -746,8 +738,8 @@ def _windows(text: str) -> list[tuple[int, int]] | None:
         hay = b"\x00".join(seams)
         hit: set[int] = set()
         for needle in (*needles, b".ey"):
-            lines_with(hay, needle, hit, seam_starts)
-        lines_with(hay.translate(_CLASSES), _RUN_B, hit, seam_starts)
+            hit.update(lines_holding(hay, needle, seam_starts))
+        hit.update(lines_holding(hay.translate(_CLASSES), _RUN_B, seam_starts))
         triggers.update(bisect_right(starts, joins[j]) - 1 for j in hit)
     if not triggers:
         return []
