@@ -130,3 +130,26 @@ def test_the_kb_patterns_come_back_from_the_cache_compiling_to_what_was_checked(
     assert pairs and len(pairs) == sum(len(m.patterns) for m in built.markers.values()) + sum(len(e.cues) for e in built.errors.values())
     for k, b in pairs:
         assert k.compiled() == b.compiled()
+
+
+def test_a_file_added_or_moved_below_the_kb_folder_changes_the_key(kb_copy):
+    root = kb_copy.resolve()
+    before = cache.key(root)
+    (root / "causes" / "notes").mkdir()
+    (root / "causes" / "notes" / "a.md").write_text("anything\n")
+    added = cache.key(root)
+    (root / "causes" / "notes" / "a.md").rename(root / "causes" / "a.md")
+    assert len({before, added, cache.key(root)}) == 3
+
+
+def test_another_install_of_a_library_that_renders_the_kb_changes_the_key(kb_copy, tmp_path, monkeypatch):
+    import sys
+    root = kb_copy.resolve()
+    monkeypatch.setattr(cache, "_CODE", None)
+    before = cache.key(root)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "nh3.py").write_text("# another nh3, found first on the path\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.delitem(sys.modules, "nh3", raising=False)
+    monkeypatch.setattr(cache, "_CODE", None)
+    assert cache.key(root) != before
