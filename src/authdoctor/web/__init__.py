@@ -91,8 +91,8 @@ def _open_doors(app: Flask, doors: frozenset[str]) -> None:
 
 
 # What a door imports on its first use rather than at start (each is a tenth of a second or more):
-# Slack's SDK, the Markdown renderer, the feedback store's database layer.
-FIRST_USE = {"slack": ("slack_sdk.signature", "slack_sdk.webhook", "slack_sdk.models.blocks"),
+# Slack's SDK and the reading of its messages, the Markdown renderer, the feedback store's database layer.
+FIRST_USE = {"slack": ("slack_sdk.signature", "slack_sdk.webhook", "slack_sdk.models.blocks", "authdoctor.web.slack.parse"),
              "page": ("markdown", "nh3"),
              "feedback": ("authdoctor.feedback.check", "authdoctor.feedback.store")}
 

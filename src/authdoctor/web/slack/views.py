@@ -44,7 +44,6 @@ from ..errors import ApiError
 from ..ratelimit import slack_ids, slack_slow_down
 from ..security import note_answer
 from . import blocks as sb
-from . import parse as slack_input
 from .store import STORE_SIZE, STORE_TTL, PasteStore, RedisPasteStore, make_store
 
 log = logging.getLogger("authdoctor.slack")
@@ -207,6 +206,7 @@ def commands():
     if form.get("ssl_check") == "1":
         return "", 200
     command = form.get("command") or "/authdoctor"
+    from . import parse as slack_input  # on the first Slack request, not at every start (its patterns)
     parsed = slack_input.parse(form.get("text", ""))
     g.redacted = list(parsed.paste.kinds)
     hints = doctor().kb.hints
@@ -380,6 +380,7 @@ def _message_shortcut(payload: dict):
     message = payload.get("message")
     if not isinstance(message, dict):
         raise ApiError(400, "bad_payload", "the payload's 'message' must be an object")
+    from . import parse as slack_input
     parsed = slack_input.parse_message(message)
     g.redacted = list(parsed.paste.kinds)
     if not parsed.error.strip():
