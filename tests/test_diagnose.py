@@ -126,3 +126,17 @@ def test_a_long_log_tells_what_its_error_alone_tells(doctor):
         long = doctor.diagnose(_log(paste, 1024 * 1024))
         assert (long.error_code, long.hints_used, long.markers, long.redacted) == \
             (alone.error_code, alone.hints_used, alone.markers, alone.redacted), paste[:80]
+
+
+def test_a_doctor_with_its_tables_from_the_cache_answers_as_one_built_afresh(kb_copy, tmp_path, monkeypatch):
+    from authdoctor.diagnose import Doctor
+    from authdoctor.knowledge import cache, loader
+    monkeypatch.setenv(cache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
+    fresh = Doctor(loader.load(kb_copy))  # a KB the cache did not give: its tables are built
+    Doctor(cache.load(kb_copy))  # keeps the KB, then its tables
+    kept = Doctor(cache.load(kb_copy))  # reads both
+    assert list((tmp_path / "cache").glob("derived-*.pickle"))
+    for paste in _pastes()[::9]:
+        for text in (paste, _log(paste, 64 * 1024)):
+            assert kept.diagnose(text).to_json() == fresh.diagnose(text).to_json(), text[:80]

@@ -34,14 +34,21 @@ ROTATE_ADVICE = ("The pasted text contained {kinds}. It was masked before anythi
                  "--status Inactive, revoke the token).")
 
 
+def _prebuilt(kb: KB) -> tuple[match.Index, Cut]:
+    """What a Doctor derives from its KB at some cost: the matcher's index, and the cut of long pastes
+    down to the lines around the matcher's anchors or an error word."""
+    index = match.index(kb)
+    return index, Cut((*Matcher(kb, index).anchors, *_ERRORISH), _CONTEXT_LINES, _WINDOW_CHARS)
+
+
 class Doctor:
     """One KB, loaded and indexed once; `diagnose` is safe to call from any thread."""
 
     def __init__(self, kb: KB | None = None):
         self.kb = kb or knowledge.load()
-        # the matcher's index is kept with the cached KB, under the source of the code that builds it
-        self.matcher = Matcher(self.kb, knowledge.derived(self.kb, match.index, (match.__file__, normalize.__file__)))
-        self._cut = Cut((*self.matcher.anchors, *_ERRORISH), _CONTEXT_LINES, _WINDOW_CHARS)
+        # kept with the cached KB, under the source of the code that builds them
+        index, self._cut = knowledge.derived(self.kb, _prebuilt, (match.__file__, normalize.__file__, __file__))
+        self.matcher = Matcher(self.kb, index)
         # What the text alone tells depends only on the masked paste, so a conversation's
         # next step (the same paste, one more hint) only re-ranks. Keyed by the Redaction
         # itself (frozen, compared by value); a few dozen pastes of at most 64 KiB.
