@@ -85,6 +85,7 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Fix:
+    """One step of a cause's fix: its title, its text (Markdown and HTML) and its commands."""
     title: str
     detail: str
     detail_html: str
@@ -95,6 +96,7 @@ class Fix:
 
 @dataclass(frozen=True)
 class Cause:
+    """A cause an error can have: what it is, what each hint and marker says about it, its fixes."""
     id: str
     title: str
     summary: str
@@ -112,6 +114,7 @@ class Cause:
 
 @dataclass(frozen=True)
 class Variant:
+    """One shape of an error's message, with the priors and hint values that shape implies."""
     id: str
     error_id: str
     stage: str
@@ -126,6 +129,7 @@ class Variant:
 
 @dataclass(frozen=True)
 class ErrorCode:
+    """A known error: its anchors, its message shapes and the priors of its causes."""
     id: str
     title: str
     http_status: int | None
@@ -147,6 +151,7 @@ class ErrorCode:
 
 @dataclass(frozen=True)
 class Hint:
+    """Something a person can tell (or the paste shows) that separates causes, and how it is asked."""
     key: str
     type: str
     values: tuple[str, ...]  # feature values (classes for region/version/varlist/skew)
@@ -181,6 +186,7 @@ class Hint:
 
 @dataclass(frozen=True)
 class Marker:
+    """A sign read off the paste by its patterns, and the hint values it sets."""
     name: str
     description: str
     patterns: tuple[Pattern, ...]
@@ -189,6 +195,7 @@ class Marker:
 
 @dataclass(frozen=True)
 class KB:
+    """The whole knowledge base, validated and frozen."""
     path: str
     version: str
     errors: Mapping[str, ErrorCode]
