@@ -25,9 +25,11 @@ KIND_LABELS = {"shell": "shell", "powershell": "PowerShell", "hcl": "Terraform (
                "json": "JSON", "yaml": "YAML"}
 FENCE_KIND = {tag: kind for kind, tags in KIND_FENCES.items() for tag in tags}
 
-_OPEN = re.compile(r"\A[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n")
-_CLOSE = re.compile(r"\n[ \t]*```[ \t]*\Z")
-_FENCE_LINE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*$", re.M)
+# Only a KB build reads commands (a start reads the cached KB), so the patterns below are texts,
+# compiled by re on their first use (and kept in its cache), not at every start.
+_OPEN = r"\A[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n"
+_CLOSE = r"\n[ \t]*```[ \t]*\Z"
+_FENCE_LINE = r"(?m)^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[ \t]*$"
 
 
 def fence_tag(kind: str) -> str:
@@ -38,13 +40,13 @@ def fence_tag(kind: str) -> str:
 def split_fence(command: str) -> tuple[str, str, str | None]:
     """(kind, text without its fence, problem or None) for one command as written."""
     text = command.rstrip("\n")
-    m = _OPEN.match(text)
+    m = re.match(_OPEN, text)
     if not m:
         if text.lstrip().startswith("```"):
             return "shell", text, "a fence's first line is three backticks and a language, alone on the line"
         return "shell", text, None
     tag = m.group(1).lower()
-    close = _CLOSE.search(text, m.end() - 1)
+    close = re.compile(_CLOSE).search(text, m.end() - 1)
     body = text[m.end(): close.start()] if close else text[m.end():]
     if not close:
         return "shell", body, "the fence is not closed: end it with a line of three backticks"
@@ -60,7 +62,7 @@ def split_fence(command: str) -> tuple[str, str, str | None]:
 def unlabelled_fences(markdown: str) -> int:
     """How many code fences in Markdown open without a language."""
     count = 0
-    for i, m in enumerate(_FENCE_LINE.finditer(markdown or "")):
+    for i, m in enumerate(re.finditer(_FENCE_LINE, markdown or "")):
         if i % 2 == 0 and not m.group(1):
             count += 1
     return count
@@ -68,11 +70,11 @@ def unlabelled_fences(markdown: str) -> int:
 
 # What a command without a fence must not look like: the text of another kind.
 _LOOKS = (
-    ("powershell", re.compile(r"^\s*(?:\$env:|\[Environment\]::|[A-Z][a-z]+-[A-Z][A-Za-z]+\b)|#\s*PowerShell\b", re.M)),
-    ("hcl", re.compile(r"^\s*(?:provider|resource|data|module|variable|output|terraform|locals)\b[^\n]*\{\s*$", re.M)),
-    ("json", re.compile(r"\A\s*(?:\{|\[\s*\{|\"[^\"\n]+\"\s*:)")),
-    ("ini", re.compile(r"^\s*\[(?:default|profile [^\]]+|sso-session [^\]]+|[<\w][\w<>-]*)\]\s*$", re.M)),
-    ("yaml", re.compile(r"^(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s*$|\s+\S)", re.M)),
+    ("powershell", r"(?m)^\s*(?:\$env:|\[Environment\]::|[A-Z][a-z]+-[A-Z][A-Za-z]+\b)|#\s*PowerShell\b"),
+    ("hcl", r"(?m)^\s*(?:provider|resource|data|module|variable|output|terraform|locals)\b[^\n]*\{\s*$"),
+    ("json", r"\A\s*(?:\{|\[\s*\{|\"[^\"\n]+\"\s*:)"),
+    ("ini", r"(?m)^\s*\[(?:default|profile [^\]]+|sso-session [^\]]+|[<\w][\w<>-]*)\]\s*$"),
+    ("yaml", r"(?m)^(?:-\s+)?[A-Za-z_][\w.-]*:(?:\s*$|\s+\S)"),
 )
 
 
@@ -80,7 +82,7 @@ def looks_like(command: str) -> str | None:
     """The kind an unfenced command reads as when that is not shell, else None."""
     body = "\n".join(line for line in command.splitlines() if not line.lstrip().startswith("#"))
     for kind, pattern in _LOOKS:
-        if pattern.search(body):
+        if re.search(pattern, body):
             return kind
     return None
 
