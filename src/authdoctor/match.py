@@ -282,16 +282,30 @@ class _Shortlist:
                 holders[piece].append(i)
             self.inverse.append(1.0 / max(1, len(pieces)))
         self.short = [_LENGTH_WEIGHT * math.log(max(8, len(s))) for s in norms]
-        # each piece's shapes, end to end in one array; a piece -> how many, and where (count << 32 | start):
-        # plain ints and one bytes load fast from the cache, where thousands of lists would not
-        ids = array("I")
-        self.holders: dict[str, int] = {}
-        for piece, shapes in holders.items():
-            self.holders[piece] = len(shapes) << 32 | len(ids)
+        # each piece's shapes, end to end in one array; a piece -> how many, and where (count << 32 | start)
+        ids, at = array("I"), array("Q")
+        for shapes in holders.values():
+            at.append(len(shapes) << 32 | len(ids))
             ids.extend(shapes)
         self.ids = ids.tobytes()
+        # kept (in the derived cache) as the pieces end to end and the bytes of `at`: a dict of
+        # thousands of pieces costs a start more to load than to make again on the first use
+        self._pieces, self._at = "".join(holders), at.tobytes()
+        self._holders: dict[str, int] | None = dict(zip(holders, at))
         # a shape sharing no piece with the text: the shorter the likelier
         self.by_length = sorted(range(len(norms)), key=lambda i: (len(norms[i]), i))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_holders": None}
+
+    @property
+    def holders(self) -> dict[str, int]:
+        """A piece -> how many shapes hold it and where they are in `ids` (count << 32 | start)."""
+        if self._holders is None:
+            pieces = self._pieces  # (every piece is _KEY characters long)
+            self._holders = dict(zip([pieces[i:i + _KEY] for i in range(0, len(pieces), _KEY)],
+                                     memoryview(self._at).cast("Q").tolist()))
+        return self._holders
 
     def ranked(self, text: str) -> Iterator[tuple[float, int]]:
         """(likeness, shape) for every shape, likeliest first; a shape whose pieces were not
@@ -301,7 +315,8 @@ class _Shortlist:
         held = []
         budget = _BUDGET
         # rarest first (the fewest shapes hold it)
-        for at in sorted(map(self.holders.__getitem__, self.holders.keys() & pieces)):
+        holders = self.holders
+        for at in sorted(map(holders.__getitem__, holders.keys() & pieces)):
             count, start = at >> 32, at & 0xFFFFFFFF
             budget -= count
             if budget < 0:
