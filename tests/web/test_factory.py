@@ -119,3 +119,17 @@ def test_warm_imports_what_the_open_doors_would_import_on_first_use(tmp_path, do
     out = subprocess.run([sys.executable, "-c", WARM, doors], env=env, capture_output=True, text=True, check=True)
     loaded = set(json.loads(out.stdout.splitlines()[-1]))
     assert warmed <= loaded and not (not_warmed & loaded)
+
+
+def test_the_checkouts_app_leaves_the_collector_on_with_what_loading_made_frozen(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    code = "import gc, json, app; print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+    env = dict(os.environ, AUTHDOCTOR_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
+    enabled, frozen = json.loads(out.stdout.splitlines()[-1])
+    assert enabled and frozen > 10_000
