@@ -5,7 +5,6 @@ import logging
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import config, knowledge, settings
 from ..diagnose import Doctor
@@ -42,6 +41,8 @@ def create_app(kb_path: str | None = None, test_config: dict | None = None, env:
     if hops:
         # the client's address, scheme and host as the nearest `hops` proxies saw them; never more
         # than that, or a client could name its own address in X-Forwarded-For and dodge its limit
+        from werkzeug.middleware.proxy_fix import ProxyFix  # (only behind proxies)
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     # A broken KB stops the start here, naming file, entry and field (KBError).
     doctor = Doctor(knowledge.load(kb_path or app.config.get("KB_PATH")))
