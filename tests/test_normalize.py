@@ -115,7 +115,11 @@ def _one_line_at_a_time(text):
 _LINE_BITS = ["request id: ", "RequestId: abc-12\n", "host id:\n", "status code: 403\n", "<RequestId>x\n</RequestId>",
               "2024-03-01T10:00:00Z ", "\n  10:00:00 ", "##[error]", "ERRO[0001] ", "arn:aws:iam::aws:policy/X",
               "arn:aws:sts::123456789012:assumed-role/r/s", "123456789012", "0123456789abcdef0123", "/home/bob/x",
-              "C:\\Users\\bob", "A" * 50, "+/" * 30, "\n", "\r\n", "\x0b", " ", "\t", "│", "Error:", "\u3000", "\x1f"]
+              "C:\\Users\\bob", "A" * 50, "+/" * 30, "\n", "\r\n", "\x0b", " ", "\t", "│", "Error:", "\u3000", "\x1f",
+              # at the edges of the runs a mask is looked for by (digits, hex, base64) and of ASCII text
+              "0123abcd-ABCD-1234-abcd-0123456789AB", "0123abcd-ABCD-1234-abcd-0123456789A", "20160609T184512Z",
+              "2016060T184512Z", "2024-03-01 10:00:00", "12345678901", "0" * 11, "abcdef0123456789", "ABCDEF012345678",
+              "b" * 47, "=", "-", ":", "T", "Z", "  ", "\uff11\uff12\uff13\uff14" * 3, "\u0661" * 12, "\u212a", "\u017f"]
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -125,6 +129,13 @@ def test_all_lines_at_once_read_as_each_line_alone(seed, kb):
     assert normalize_lines(text) == _one_line_at_a_time(text)
     variant = kb.variants[seed % len(kb.variants)].text
     assert normalize_lines(variant) == _one_line_at_a_time(variant)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_BITS), max_size=30))
+def test_all_lines_at_once_read_as_each_line_alone_on_generated_text(bits):
+    text = "".join(bits)
+    assert normalize_lines(text) == _one_line_at_a_time(text)
 
 
 def _key_by_listing(literal):
