@@ -1,4 +1,6 @@
 """The validated KB kept between starts: used while nothing changed, never once something did."""
+from pathlib import Path
+
 import pytest
 
 from authdoctor.knowledge import cache, loader
@@ -153,3 +155,37 @@ def test_another_install_of_a_library_that_renders_the_kb_changes_the_key(kb_cop
     monkeypatch.delitem(sys.modules, "nh3", raising=False)
     monkeypatch.setattr(cache, "_CODE", None)
     assert cache.key(root) != before
+
+
+# --- a KB with an overlay -----------------------------------------------------------
+
+@pytest.fixture()
+def overlay(tmp_path, kb_copy, monkeypatch):
+    """A company's folder laid over the KB: one cause's file replaced."""
+    from authdoctor import config
+    folder = tmp_path / "overlay"
+    (folder / "causes").mkdir(parents=True)
+    text = (kb_copy / "causes" / "clock-skew.yaml").read_text()
+    (folder / "causes" / "clock-skew.yaml").write_text(text.replace("title: ", "title: Ours - ", 1))
+    monkeypatch.setenv(config.KB_ENV, str(kb_copy))
+    monkeypatch.setenv(config.OVERLAY_ENV, str(folder))
+    return folder
+
+
+def test_two_starts_with_the_same_overlay_reuse_one_entry(overlay, cache_dir):
+    from authdoctor import config
+    first = cache.load()
+    again = cache.load()  # each start merges into a new temporary folder
+    assert first.path != again.path
+    assert len(list(cache_dir.glob("kb-*.pickle"))) == 1
+    assert again.causes["clock-skew"].title.startswith("Ours - ")
+    assert again == loader.load(again.path)  # its path is the folder it was asked for
+    assert cache.key(Path(config.kb_path())) == cache.key(Path(again.path))
+
+
+def test_a_changed_overlay_file_changes_the_key(overlay, cache_dir, edit_kb_file):
+    cache.load()
+    edit_kb_file(overlay / "causes" / "clock-skew.yaml", "title: Ours - ", "title: Ours, changed - ")
+    changed = cache.load()
+    assert changed.causes["clock-skew"].title.startswith("Ours, changed - ")
+    assert len(list(cache_dir.glob("kb-*.pickle"))) == 2

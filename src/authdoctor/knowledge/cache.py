@@ -2,11 +2,15 @@
 
 Parsing, checking and rendering the KB is most of a start (the YAML, every
 check, the Markdown of every summary and fix). A KB that loaded cleanly is
-pickled under a key made of every file under the KB folder (path and bytes),
-the source of this package (the loader, the checks and the types), the installed
-files of the libraries that read and render it (each one's path, size and time:
-an upgrade writes them anew) and the version of Python: any change to any of
-them is a new key, so a cached KB is never stale, only unused. The key is taken again
+pickled under a key made of every file under the KB folder (its path relative to
+the folder, and its bytes), the source of this package (the loader, the checks
+and the types), the installed files of the libraries that read and render it
+(each one's path, size and time: an upgrade writes them anew) and the version of
+Python: any change to any of them is a new key, so a cached KB is never stale,
+only unused. The folder's own path is not in the key (a KB merged with
+AUTHDOCTOR_KB_OVERLAY is a new temporary folder at every start): a KB found
+under another folder's key is handed out with its `path` set to the folder asked
+for, the one thing in it that names where it was read. The key is taken again
 after a build and the KB is kept only when nothing changed meanwhile.
 
 What the engine derives from a KB at some cost (the matcher's index, the marker
@@ -19,6 +23,7 @@ off. An unreadable, unwritable or damaged cache is ignored: the KB is built.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import os
@@ -91,12 +96,11 @@ _CODE: bytes | None = None
 
 
 def key(root: Path) -> str:
-    """The cache key of the KB in `root` as it is now: its files' paths and bytes, and the code."""
+    """The cache key of the KB in `root` as it is now: its files' paths below `root` and bytes, and the code."""
     global _CODE
     if _CODE is None:
         _CODE = _code_digest()
     digest = hashlib.sha256(_CODE)
-    digest.update(str(root).encode())
     for rel, f in _files(root):
         digest.update(b"\0" + rel.encode() + b"\0")
         with open(f, "rb") as data:
@@ -162,6 +166,8 @@ def load(path: str | os.PathLike[str] | None = None) -> KB:
     if where is not None and before is not None:
         kb = _read(where / f"kb-{before}.pickle")
         if kb is not None:
+            if kb.path != str(root):  # the same files under another folder (an overlay's merge is new at every start)
+                kb = dataclasses.replace(kb, path=str(root))
             return _keyed(kb, before, where)
     from . import loader  # the YAML reader and the checks: only when the KB is built
     kb = loader.load(root)
