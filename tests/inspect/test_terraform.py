@@ -106,3 +106,15 @@ def test_the_backend_terraform_init_cached_is_read_each_time(folder):
     (folder / ".terraform").mkdir()
     (folder / ".terraform" / "terraform.tfstate").write_text('{"backend": {"type": "s3", "config": {"bucket": "b", "profile": "ops"}}}')
     assert read_terraform(folder, {}, run_version=False).cached_backend == {"type": "s3", "bucket": "b", "profile": "ops"}
+
+
+def test_the_cache_keeps_only_the_directories_last_read(folder, cache, monkeypatch):
+    from authdoctor.knowledge import cache as kb_cache
+    monkeypatch.setitem(kb_cache.KEEP, "terraform-dir", 2)
+    for profile in ("one", "two", "three"):
+        (folder / "main.tf").write_text(PROVIDER.format(profile=f'"{profile}"'))
+        read_terraform(folder, {}, run_version=False)
+    assert len(list(cache.glob("terraform-dir-*.pickle"))) == 2
+    # the last one read is one of them: read again without parsing
+    monkeypatch.setattr(tf_mod, "_parse", no_parse)
+    assert read_terraform(folder, {}, run_version=False).provider.profile.text == "three"

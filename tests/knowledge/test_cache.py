@@ -1,4 +1,6 @@
 """The validated KB kept between starts: used while nothing changed, never once something did."""
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -155,6 +157,82 @@ def test_another_install_of_a_library_that_renders_the_kb_changes_the_key(kb_cop
     monkeypatch.delitem(sys.modules, "nh3", raising=False)
     monkeypatch.setattr(cache, "_CODE", None)
     assert cache.key(root) != before
+
+
+# --- the folder stays bounded -------------------------------------------------------
+
+def _entry(where, kind, n, age):
+    """A fake entry of `kind`, last used `age` seconds ago."""
+    where.mkdir(parents=True, exist_ok=True)
+    path = where / f"{kind}-{n:064x}.pickle"
+    path.write_bytes(b"an older entry")
+    os.utime(path, (time.time() - age, time.time() - age))
+    return path
+
+
+def test_a_write_keeps_the_most_recently_used_entries_of_its_kind_and_removes_the_rest(kb_copy, cache_dir):
+    keep = cache.KEEP["kb"]
+    old = [_entry(cache_dir, "kb", n, age=60 * (n + 1)) for n in range(keep + 3)]  # newest first
+    tables = [_entry(cache_dir, "derived", n, age=86400) for n in range(3)]
+    other = [_entry(cache_dir, "terraform-dir", n, age=86400) for n in range(3)]
+    dead = cache_dir / ".kb-dead.tmp"
+    dead.write_bytes(b"a writer that died")
+    os.utime(dead, (time.time() - 2 * 3600, time.time() - 2 * 3600))
+    busy = cache_dir / ".kb-busy.tmp"
+    busy.write_bytes(b"a writer still writing")
+    cache.load(kb_copy)
+    written = cache_dir / f"kb-{cache.key(kb_copy.resolve())}.pickle"
+    assert written.is_file()
+    assert sorted(cache_dir.glob("kb-*.pickle")) == sorted([written] + old[:keep - 1])
+    assert all(p.is_file() for p in tables + other)  # another kind is pruned by its own writes
+    assert not dead.exists() and busy.exists()
+
+
+def test_an_entry_used_lately_outlives_entries_written_after_its_own_write(kb_copy, cache_dir, edit_kb_file):
+    cache.load(kb_copy)
+    (mine,) = cache_dir.glob("kb-*.pickle")
+    os.utime(mine, (0, 0))  # written long ago ...
+    newer = [_entry(cache_dir, "kb", n, age=60 + n) for n in range(cache.KEEP["kb"])]
+    cache.load(kb_copy)  # ... and used now
+    edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "title: ", "title: Changed just now - ")
+    cache.load(kb_copy)  # a write: one of the others goes, not the one just used
+    assert mine.is_file()
+    assert len(list(cache_dir.glob("kb-*.pickle"))) == cache.KEEP["kb"]
+    assert not newer[-1].exists()
+
+
+def test_a_kb_entry_removed_before_it_is_read_is_built_again(kb_copy, cache_dir, monkeypatch):
+    cache.load(kb_copy)
+    (kept,) = cache_dir.glob("kb-*.pickle")
+    taken = cache.key
+
+    def key_then_pruned(root):
+        # another process prunes the entry between this one's key and its read
+        k = taken(root)
+        kept.unlink(missing_ok=True)
+        return k
+    monkeypatch.setattr(cache, "key", key_then_pruned)
+    assert cache.load(kb_copy) == loader.load(kb_copy)
+    assert kept.is_file()  # written again
+
+
+def test_a_derived_table_removed_after_its_kb_was_read_is_built_again(kb_copy, cache_dir, code_file):
+    first = cache.derived(cache.load(kb_copy), _titles, [code_file])
+    kb = cache.load(kb_copy)
+    for p in cache_dir.glob("derived-*.pickle"):
+        p.unlink()
+    assert cache.derived(kb, _titles, [code_file]) == first
+
+
+def test_writes_of_many_kbs_leave_a_bounded_folder(kb_copy, cache_dir, code_file, edit_kb_file, monkeypatch):
+    monkeypatch.setitem(cache.KEEP, "kb", 2)
+    monkeypatch.setitem(cache.KEEP, "derived", 2)
+    for n in range(4):
+        edit_kb_file(kb_copy / "causes" / "clock-skew.yaml", "title: ", f"title: Edit {n} - ")
+        cache.derived(cache.load(kb_copy), _titles, [code_file])
+    assert len(list(cache_dir.glob("kb-*.pickle"))) == 2
+    assert len(list(cache_dir.glob("derived-*.pickle"))) == 2
+    assert len(list(cache_dir.iterdir())) == 4
 
 
 # --- a KB with an overlay -----------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..knowledge.cache import cache_dir
+from ..knowledge.cache import cache_dir, prune, used
 
 _VAR = re.compile(r"\$\{\s*var\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}")
 _VERSION = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)")
@@ -170,9 +170,11 @@ def _cache_read(name: str) -> Any:
         return None
     try:
         with open(where / name, "rb") as f:
-            return pickle.load(f)
+            value = pickle.load(f)
     except Exception:  # missing, unreadable, or from another build: read the directory instead
         return None
+    used(where / name)  # kept by the folder's pruning (knowledge.cache) as recently used
+    return value
 
 
 def _cache_write(name: str, value: Any) -> None:
@@ -190,7 +192,8 @@ def _cache_write(name: str, value: Any) -> None:
             os.unlink(tmp)
             raise
     except (OSError, pickle.PicklingError):
-        pass  # a read-only home or a full disk: the next run reads the directory again
+        return  # a read-only home or a full disk: the next run reads the directory again
+    prune(where / name)
 
 
 def _digest() -> Any:

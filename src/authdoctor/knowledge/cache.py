@@ -17,6 +17,13 @@ What the engine derives from a KB at some cost (the matcher's index, the marker
 patterns' screens) is kept beside it by `derived()`, under the KB's key and the
 source of the code that derives it: plain data, built again when either changed.
 
+The folder stays bounded: every write keeps the few most recently used entries
+of its kind (`KEEP`; a hit marks its file used) and removes the others, and the
+temporary files of writers that died. Entries are written whole under a
+temporary name and renamed, so a reader sees a whole file or none; a file
+removed while another process reads it stays readable to it (POSIX), and one
+removed before it was opened is a miss: that process builds it again.
+
 The cache lives in $AUTHDOCTOR_CACHE_DIR, else $XDG_CACHE_HOME/authdoctor, else
 ~/.cache/authdoctor (made private to its user); AUTHDOCTOR_KB_CACHE=0 turns it
 off. An unreadable, unwritable or damaged cache is ignored: the KB is built.
@@ -30,6 +37,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from importlib.util import find_spec
@@ -45,6 +53,15 @@ CACHE_ENV = "AUTHDOCTOR_KB_CACHE"
 _FORMAT = b"authdoctor-kb-cache-1"
 _LIBRARIES = ("markdown", "nh3", "yaml")  # as imported (PyYAML is yaml)
 _DERIVED = b"authdoctor-derived-1"
+
+# How many entries of each kind (the name up to its digest) a write leaves: the most recently
+# used. A few KBs in use at once (the bundled one, one with an overlay, a KB being edited), each
+# with its two derived tables (diagnose's index and cut, extract's screens); the Terraform
+# folders last read and the binaries last asked. With the bundled KB about 13 MB at most: a KB is
+# 0.7 MB, a derived table at most 0.5 MB, a Terraform entry about 1 KB.
+KEEP = {"kb": 8, "derived": 16, "terraform-dir": 16, "terraform-version": 4}
+_KEEP_OTHER = 8
+_STALE_TMP = 3600.0  # seconds: a temporary file this old is a writer that died before its rename
 
 T = TypeVar("T")
 
@@ -130,12 +147,53 @@ def _unpickle(path: Path) -> Any:
     try:
         data = path.read_bytes()
         gc.disable()
-        return pickle.loads(data)
+        value = pickle.loads(data)
     except Exception:  # missing, unreadable, or from an incompatible build: build it instead
         return None
     finally:
         if paused:
             gc.enable()
+    used(path)
+    return value
+
+
+def used(path: Path) -> None:
+    """Mark the entry at `path` as just used, so that pruning keeps it (its mtime; atime is often not kept)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a read-only cache: nothing is pruned there either
+
+
+def prune(written: Path) -> None:
+    """Remove the entries of `written`'s kind beyond the `KEEP` most recently used (by mtime), and
+    temporary files left by writers that died; never `written` itself. Two processes pruning at
+    once may both try to remove a file: the second finds it gone and goes on."""
+    kind, _, _ = written.name.rpartition("-")
+    keep = KEEP.get(kind, _KEEP_OTHER)
+    prefix, now = kind + "-", time.time()
+    entries = []
+    try:
+        with os.scandir(written.parent) as found:
+            for e in found:
+                name = e.name
+                try:
+                    if name.startswith(".") and name.endswith(".tmp"):
+                        if now - e.stat().st_mtime > _STALE_TMP:
+                            os.unlink(e.path)
+                    elif (name.startswith(prefix) and name.endswith(".pickle") and name != written.name
+                          and "-" not in name[len(prefix):]):
+                        entries.append((e.stat().st_mtime_ns, e.path))
+                except OSError:
+                    continue  # gone meanwhile
+    except OSError:
+        return
+    entries.sort(reverse=True)
+    for _, path in entries[max(keep - 1, 0):]:  # `written` is one of the kept
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def _read(path: Path) -> KB | None:
@@ -155,7 +213,8 @@ def _write(path: Path, kb: Any) -> None:
             os.unlink(tmp)
             raise
     except (OSError, pickle.PicklingError):
-        pass  # a read-only home, a full disk: the next start builds it again
+        return  # a read-only home, a full disk: the next start builds it again
+    prune(path)
 
 
 def load(path: str | os.PathLike[str] | None = None) -> KB:
