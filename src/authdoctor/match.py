@@ -359,12 +359,10 @@ def _whole_bounds(text: str, shapes: list[str]) -> list[float]:
     vectors are built once for all)."""
     common = [0] * len(shapes)
     for _, n, i in process.extract(text, shapes, scorer=LCSseq.similarity, processor=None, limit=None):
-        common[i] = int(n)
-    out = []
-    for shape, n in zip(shapes, common):
-        k = min(len(shape), len(text))
-        out.append(200.0 * n / (k + n) + _EPS if k else 100.0)
-    return out
+        common[i] = n
+    h = len(text)
+    return [200.0 * n / (k + n) + _EPS if (k := len(shape) if len(shape) < h else h) else 100.0
+            for shape, n in zip(shapes, common)]
 
 
 def _whole_bound(a: str, b: str) -> float:
@@ -376,17 +374,6 @@ def _whole_bound(a: str, b: str) -> float:
         return 100.0
     common = LCSseq.similarity(a, b)
     return 200.0 * common / (k + common) + _EPS
-
-
-@dataclass
-class _Shape:
-    index: int  # its place among its error's shapes
-    variant: Variant
-    norm: str
-    factor: float  # the cover factor its raw score is multiplied by
-    bound: float  # an upper bound of its score (after the factor)
-    floor: float = float("inf")  # scored: below this it was not counted (inf: not yet scored)
-    score: float | None = None  # its score, when it was scored and reached its floor
 
 
 @dataclass(frozen=True)
@@ -458,6 +445,13 @@ class Matcher:
                 self._group_weight.append(sum(map(len, members)))
                 self._group_error.append(eid)
         self._shapes = _shape_places(self.by_error, self.norm)
+        # each error's shapes as _best reads them: their texts by place, the places with a text,
+        # and those longest first (then the earlier)
+        self._layout: dict[str, tuple[list[str], list[int], list[int]]] = {}
+        for eid, variants in self.by_error.items():
+            norms = [self.norm[v.id] for v in variants]
+            places = [i for i, norm in enumerate(norms) if norm]
+            self._layout[eid] = (norms, places, sorted(places, key=lambda i: (-len(norms[i]), i)))
         self._pieces = built.pieces
         self._shortlist = built.shortlist
 
@@ -500,7 +494,7 @@ class Matcher:
         top = float("-inf")
         for eid, shapes in able.items():
             # an error counts only if it could be the winner or a specific shape that beats a generic one
-            best = self._best(self.by_error[eid], hay, bool(anchored), max(bar, top - GENERIC_MARGIN), shapes)
+            best = self._best(eid, hay, bool(anchored), max(bar, top - GENERIC_MARGIN), shapes)
             if best is not None:
                 scored.append((best, self._position[eid]))
                 top = max(top, best.score)
@@ -555,68 +549,79 @@ class Matcher:
         chosen = max(near, key=lambda m: (len(self.norm[m.variant.id]), m.score))
         return Match(chosen.variant, top, anchored, chosen.score)
 
-    def _best(self, variants: tuple[Variant, ...], hay: str, anchored: bool, need: float,
-              able: set[int] | None = None) -> Match | None:
-        """What `_best_all` gives when the error's score reaches `need`, else None, scoring
+    def _best(self, eid: str, hay: str, anchored: bool, need: float, able: set[int] | None = None) -> Match | None:
+        """What `_best_all` gives for error `eid` when its score reaches `need`, else None, scoring
         only the shapes whose bound could still be the error's best or its chosen shape.
         `able`: the places of the only shapes that could reach `need` (None: unknown)."""
         if not hay:
             return None
+        variants = self.by_error[eid]
+        norms, places, by_length = self._layout[eid]
         raw_floor = (THRESHOLD * 0.8 if anchored else UNANCHORED_THRESHOLD) * 0.9
+        h = len(hay)
+        # by place: a shape's bound (after the factor; -inf: not looked at, so never scored), its
+        # cover factor, the floor it was scored down to (inf: not yet) and its score when it reached that floor
+        bound = [-math.inf] * len(norms)
+        factor = [1.0] * len(norms)
+        floor = [math.inf] * len(norms)
+        scores: list[float | None] = [None] * len(norms)
 
-        def shapes_of(places: list[int]) -> list[_Shape]:
-            norms = [self.norm[variants[i].id] for i in places]
-            out = []
-            for i, norm, bound in zip(places, norms, _whole_bounds(hay, norms)):
-                factor = 0.8 + 0.2 * min(1.0, len(hay) / len(norm))
-                out.append(_Shape(i, variants[i], norm, factor, bound * factor))
-            return out
+        def look(at: list[int]) -> None:
+            for i, b in zip(at, _whole_bounds(hay, [norms[i] for i in at])):
+                # the paste shows only part of a longer message: less sure it is this shape
+                f = factor[i] = 0.8 + 0.2 * min(1.0, h / len(norms[i]))
+                bound[i] = b * f
 
         # first the shapes that could reach `need`; the others only if the error does
-        shapes = shapes_of([i for i, v in enumerate(variants) if self.norm[v.id]] if able is None else sorted(able))
+        first = places if able is None else sorted(able)
+        look(first)
 
-        def score(one: _Shape, floor: float) -> None:
-            """Score `one` if its score could reach `floor` (after the factor)."""
-            raw = max(raw_floor, floor / one.factor - _EPS)
-            one.floor = floor
-            if one.bound < floor or not reach(one.norm, hay, raw):
+        def score(i: int, fl: float) -> None:
+            """Score shape i if its score could reach `fl` (after the factor)."""
+            raw = max(raw_floor, fl / factor[i] - _EPS)
+            floor[i] = fl
+            if bound[i] < fl or not reach(norms[i], hay, raw):
                 return
-            s = _partial(one.norm, hay, raw)
+            s = _partial(norms[i], hay, raw)
             if s:
-                one.score = s * one.factor
+                scores[i] = s * factor[i]
 
         # the best score: highest bound first, until no bound is above it (each shape only
         # as far as it could raise the best: the near band below it is looked at after)
-        top = float("-inf")
-        for one in sorted(shapes, key=lambda x: -x.bound):
-            if one.bound < need or one.bound <= top:
+        top = -math.inf
+        for i in sorted(first, key=bound.__getitem__, reverse=True):  # (stable: ties in place order)
+            b = bound[i]
+            if b < need or b <= top:
                 break
-            score(one, max(need, top))
-            if one.score is not None:
-                top = max(top, one.score)
+            score(i, max(need, top))
+            si = scores[i]
+            if si is not None:
+                top = max(top, si)
         if top < need:
             return None
         near = top - SPECIFIC_MARGIN
         if able is not None and near < need:
             # the others score under `need`: they count only if the near band reaches below it
-            shapes += shapes_of([i for i, v in enumerate(variants) if self.norm[v.id] and i not in able])
+            look([i for i in places if i not in able])
         # the chosen shape: the longest within SPECIFIC_MARGIN of the best (then the higher score,
         # then the earlier shape); the longest candidates first, until none could beat it
-        chosen = None
+        chosen = -1
         key: tuple[int, float, int] | None = None
-        for one in sorted(shapes, key=lambda x: (-len(x.norm), x.index)):
-            if key is not None and len(one.norm) < key[0]:
+        for i in by_length:
+            b = bound[i]
+            if key is not None and len(norms[i]) < key[0]:
                 break
-            if one.score is None and one.floor > near:  # not scored down to the near band yet
-                if one.bound < near or (key is not None and one.bound < key[1]):
+            if scores[i] is None and floor[i] > near:  # not scored down to the near band yet
+                if b < near or (key is not None and b < key[1]):
                     continue
-                score(one, near)
-            if one.score is not None and one.score >= near:
-                mine = (len(one.norm), one.score, -one.index)
+                score(i, near)
+            si = scores[i]
+            if si is not None and si >= near:
+                mine = (len(norms[i]), si, -i)
                 if key is None or mine > key:
-                    chosen, key = one, mine
-        assert chosen is not None and chosen.score is not None  # the best shape itself is near
-        return Match(chosen.variant, top, anchored, chosen.score)
+                    chosen, key = i, mine
+        assert key is not None  # the best shape itself is near
+        return Match(variants[chosen], top, anchored, key[1])
 
     def unfamiliar(self, text: str) -> Variant | None:
         """When no known message matched: the fallback answer's shape, if one of its
