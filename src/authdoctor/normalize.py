@@ -72,13 +72,18 @@ _MASK_RUNS: list[tuple[bytes, tuple[bytes, ...]] | None] = [
     None,
 ]
 _SPACE = re.compile(r"[ \t\r\f\v]+")
+# each mask with what tells whether it may match: (pattern, replacement, needles, case-blind, run)
+_MASK_PLAN = [(p, r, needles, blind, run) for (p, r), (needles, blind), run in zip(_MASKS, _MASK_NEEDLES, _MASK_RUNS)]
 
 
 def normalize_lines(text: str) -> list[str]:
     """The normalised, non-empty lines of `text`, in order."""
-    text = _ANSI.sub("", text)
-    text = _ANSI_LEFTOVER.sub("", text)
-    text = text.translate(_QUOTES)
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "[" in text:
+        text = _ANSI_LEFTOVER.sub("", text)
+    # (of the quotes only the backquote is ASCII: a replace costs less than a translate)
+    text = text.replace("`", "'") if text.isascii() else text.translate(_QUOTES)
     # nothing in a blank line survives the folding: skip it
     lines = "\n".join(line for line in text.splitlines() if line.strip())
     lines = _CTRL.sub(" ", lines)
@@ -91,14 +96,23 @@ def normalize_lines(text: str) -> list[str]:
     ascii_text = lines.isascii()
     low = lines.lower() if ascii_text else ""
     runs: dict[bytes, bytes] = {}  # a table -> the text as it makes it (emptied when a mask changes the text)
-    for (pattern, repl), (needles, blind), run in zip(_MASKS, _MASK_NEEDLES, _MASK_RUNS):
-        if needles and (not blind or ascii_text) and not any(n in (low if blind else lines) for n in needles):
-            continue
+    for pattern, repl, needles, blind, run in _MASK_PLAN:
+        if needles and (not blind or ascii_text):
+            hay = low if blind else lines
+            for n in needles:
+                if n in hay:
+                    break
+            else:
+                continue
         if run is not None and ascii_text:
             table, texts = run
-            if table not in runs:
-                runs[table] = lines.encode("ascii").translate(table)
-            if not any(t in runs[table] for t in texts):
+            classes = runs.get(table)
+            if classes is None:
+                classes = runs[table] = lines.encode("ascii").translate(table)
+            for t in texts:
+                if t in classes:
+                    break
+            else:
                 continue
         new = pattern.sub(repl, lines)
         if new is not lines:
@@ -133,8 +147,8 @@ def lines_holding(text: AnyStr, needle: AnyStr, starts: Sequence[int]) -> Iterat
 
 # what a mask puts in a normalised line: a text found there may come from these, not the paste
 _MASK_WORDS = ("aws-managed-policy", "<arn>", "<id>", "<time>", "<account>", "<hex>", "<blob>")
-# bytes -> the lower-case letter they are, or a space: a text's letter runs, split() apart
-_LETTER_RUNS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
+# bytes -> the lower-case letter they are, a line break, or a space: a text's letter runs, split() apart
+_LETTER_RUNS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or c == 10 else 32 for c in range(256))
 _LETTERS = re.compile(r"[a-z]+")
 # words on most lines of a CI log that fails nowhere near them: a literal is looked for by another string
 _LOG_WORDS = ("refreshing", "reading", "creating", "modifying", "destroying", "complete", "elapsed", "terraform",
@@ -195,7 +209,7 @@ class Cut:
 
     How the lines are found without normalising each: every literal holds a letter string
     the paste itself must hold (lower-cased, ANSI codes out) wherever its normalised line
-    holds the literal. The paste's distinct letter runs (one bytes.translate and split)
+    holds the literal. The paste's distinct letter runs (one bytes.translate, and a split of its distinct lines)
     tell which of those strings are there at all; each one there is looked for with
     str.find, a line at a time; only the lines found are normalised and checked for the
     literals themselves.
@@ -219,7 +233,9 @@ class Cut:
         if self.by_key is None or len(text) <= self.least:
             return None
         low = _ANSI_LEFTOVER.sub("", _ANSI.sub("", text)).lower()
-        runs = b"\n".join(set(low.encode("utf-8", "surrogatepass").translate(_LETTER_RUNS).split())).decode()
+        # (a log's lines differ mostly in their numbers: as letter runs most are one of a few)
+        letters = low.encode("utf-8", "surrogatepass").translate(_LETTER_RUNS)
+        runs = b"\n".join(set(b"\n".join(set(letters.split(b"\n"))).split())).decode()
         # (neither ANSI codes nor lower() take or add a line break: line i of low is line i of text)
         lines = text.split("\n")
         starts = list(accumulate(map((1).__add__, map(len, low.split("\n")[:-1])), initial=0))
