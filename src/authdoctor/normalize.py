@@ -30,6 +30,12 @@ _CI_PREFIX = re.compile(
     r"|##\[(?:error|warning|group|endgroup|debug)\]"                                     # GitHub Actions commands
     r"|(?:ERRO|WARN|INFO|DEBU)\[\d+\]"                                                   # logrus (Terragrunt)
     r")[^\S\n]*", re.I | re.M)
+# the same, found from the line break before it (a paste is read with one put in front): a
+# pattern that starts with a literal is searched for in C, one that starts with ^ is tried at
+# every position
+_CI_PREFIX_AFTER_BREAK = re.compile("\n" + _CI_PREFIX.pattern.removeprefix("^"), re.I)
+# the ASCII bytes _CTRL does not match: ASCII text that is only these has nothing for it to do
+_NOT_CTRL = bytes(c for c in range(128) if not _CTRL.match(chr(c)))
 _BOX = re.compile(r"[│╷╵┃┆╎|]")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'"})
 _MASKS = [
@@ -86,8 +92,9 @@ def normalize_lines(text: str) -> list[str]:
     text = text.replace("`", "'") if text.isascii() else text.translate(_QUOTES)
     # nothing in a blank line survives the folding: skip it
     lines = "\n".join(line for line in text.splitlines() if line.strip())
-    lines = _CTRL.sub(" ", lines)
-    lines = _CI_PREFIX.sub("", lines)
+    if not lines.isascii() or lines.encode("ascii").translate(None, _NOT_CTRL):
+        lines = _CTRL.sub(" ", lines)
+    lines = _CI_PREFIX_AFTER_BREAK.sub("\n", "\n" + lines)[1:]
     if not lines.isascii() or "|" in lines:
         lines = _BOX.sub(" ", lines)
     # a mask runs only where a text every match holds is there (case-blind ones: on ASCII
