@@ -112,3 +112,20 @@ def test_an_unknown_hint_name_is_quoted_only_when_it_looks_like_one(kb):
     with pytest.raises(HintError) as exc:
         check_hints(kb, {"x" * 41: "x"})
     assert "x" * 41 not in str(exc.value)
+
+
+def test_a_secret_that_starts_like_a_version_is_refused_as_one(kb):
+    import random
+    import string
+
+    rng = random.Random()
+    for _ in range(50):
+        # a secret access key's alphabet, drawn to start with a digit and the '+' a build suffix takes
+        secret = rng.choice(string.digits) + "+" + "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(38))
+        with pytest.raises(HintError):
+            check_hints(kb, {"terraform_version": secret})
+
+
+def test_a_release_suffix_is_still_a_version(kb):
+    for version in ("1.9.0", "v1.6.0-beta1", "1.5.7+ent", "0.12.24-rc2", "1.10.0-alpha20240606"):
+        check_hints(kb, {"terraform_version": version})

@@ -23,7 +23,9 @@ from .redact import redact
 # Each pattern is written once, in the common ground of Python's `re` (ASCII) and
 # the ECMA dialect of OpenAPI documents: the server and its document say the same.
 REGION_SRC = r"(?:us-gov|us-iso[a-z]?|cn|[a-z]{2})-[a-z]+(?:-[a-z]+)?-[0-9]{1,2}"
-VERSION_SRC = r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:[-+.][0-9A-Za-z.-]+)?"
+# a release's suffix ("-beta1", "-rc2", "-dev", "+ent", "+fips.1") is short: a secret pasted
+# into a version field must not pass for one because it happens to start with a digit and a '+'
+VERSION_SRC = r"v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:[-+.][0-9A-Za-z.-]{1,20})?"
 ENV_NAME_SRC = r"AWS_[A-Z0-9_]{1,64}"
 # seconds as a form field sends them: plain decimal, under 10**9 by its shape
 NUMBER_SRC = r"[-+]?(?:[0-9]{1,9}(?:\.[0-9]*)?|\.[0-9]+)"
