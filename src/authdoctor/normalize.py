@@ -245,7 +245,9 @@ class Cut:
         runs = b"\n".join(set(b"\n".join(set(letters.split(b"\n"))).split())).decode()
         # (neither ANSI codes nor lower() take or add a line break: line i of low is line i of text)
         lines = text.split("\n")
-        starts = list(accumulate(map((1).__add__, map(len, low.split("\n")[:-1])), initial=0))
+        # (ASCII text as long as what the ANSI passes left: nothing was taken, and its lines are low's)
+        same = len(low) == len(text) and text.isascii()
+        starts = list(accumulate(map((1).__add__, map(len, (lines if same else low.split("\n"))[:-1])), initial=0))
         found: dict[int, list[str]] = {}  # a line -> the literals it may hold
         for key, lits in self.by_key.items():
             if key not in runs:
