@@ -57,6 +57,9 @@ class Doctor:
         # kept by the digest of the raw text, so that no unmasked paste is kept.
         self._masked: OrderedDict[bytes, Redaction] = OrderedDict()
         self._masked_lock = threading.Lock()
+        # per cause id: its fix steps and docs as an answer holds them (_cause); two threads making
+        # one at once make equal tuples, and either may stay
+        self._parts: dict[str, tuple[tuple[FixStep, ...], tuple[str, ...]]] = {}
 
     def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted, tuple[Closest, ...]]:
         # A long paste is read where its error is: the matcher gets its lines around an anchor or
@@ -140,11 +143,16 @@ class Doctor:
 
     def _cause(self, r: Ranked) -> RankedCause:
         c = self.kb.causes[r.id]
+        parts = self._parts.get(r.id)
+        if parts is None:
+            # a cause's fix steps and docs come from the KB alone: made once, and (frozen) shared by
+            # every answer naming it, so the API can also keep their JSON by identity (web/api.py)
+            parts = self._parts[r.id] = (
+                tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in c.fixes),
+                tuple(c.docs))
         return RankedCause(
             id=c.id, title=c.title, probability=round(r.probability, 4), why=tuple(w.line for w in r.why), reasons=r.why,
-            summary_html=c.summary_html,
-            fix=tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in c.fixes),
-            docs=tuple(c.docs))
+            summary_html=c.summary_html, fix=parts[0], docs=parts[1])
 
     def _answer_id(self, text: str, values: Mapping[str, Any], skipped: set[str]) -> str:
         blob = json.dumps([self.kb.version, text, sorted((k, str(v)) for k, v in values.items()), sorted(skipped)])
