@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any, cast
 
 from flask import Flask, g, request
 
@@ -13,6 +14,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
            ("X-Frame-Options", "DENY"), ("Cache-Control", "no-store"))
+_HEADERS = tuple((name, name.lower(), value) for name, value in HEADERS)
 
 access_log = logging.getLogger("authdoctor.access")
 
@@ -39,22 +41,28 @@ def init_app(app: Flask) -> None:
     def _headers(resp):
         # each header unless the view set its own; one pass over the response's headers, where
         # werkzeug's setdefault looks each one up and raises and catches a KeyError per miss
-        present = {k.lower() for k, _ in resp.headers}
-        for name, value in HEADERS:
-            if name.lower() not in present:
-                resp.headers.add(name, value)
-        if getattr(g, "request_id", None):
-            resp.headers["X-Request-Id"] = g.request_id
+        headers = resp.headers
+        present = {k.lower() for k, _ in headers}
+        for name, lower, value in _HEADERS:
+            if lower not in present:
+                headers.add(name, value)
+        # the request's own g and request, looked up once instead of through the proxies per field
+        ctx: Any = cast(Any, g)._get_current_object()
+        req: Any = cast(Any, request)._get_current_object()
+        rid = getattr(ctx, "request_id", None)
+        if rid:
+            headers["X-Request-Id"] = rid
+        started = getattr(ctx, "started", None)
         entry = {
-            "request_id": getattr(g, "request_id", None),
-            "method": request.method if request.method in METHODS else "(other)",
-            "route": request.url_rule.rule if request.url_rule else NO_ROUTE,
+            "request_id": rid,
+            "method": req.method if req.method in METHODS else "(other)",
+            "route": req.url_rule.rule if req.url_rule else NO_ROUTE,
             "status": resp.status_code,
-            "error_code": getattr(g, "error_code", None),
-            "recognized_code": getattr(g, "recognized_code", None),
-            "top_cause": getattr(g, "top_cause", None),
-            "redacted": getattr(g, "redacted", None) or None,
-            "latency_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+            "error_code": getattr(ctx, "error_code", None),
+            "recognized_code": getattr(ctx, "recognized_code", None),
+            "top_cause": getattr(ctx, "top_cause", None),
+            "redacted": getattr(ctx, "redacted", None) or None,
+            "latency_ms": round((time.perf_counter() - (time.perf_counter() if started is None else started)) * 1000, 2),
         }
         # the fields ride on the record: the JSON formatter writes them beside time, level and message
         access_log.info("request", extra=entry)
