@@ -36,6 +36,18 @@ def test_diagnoses_are_counted_by_error_code_and_first_cause(client, icti_provid
     assert _total(text, "authdoctor_diagnoses_total", error_code="InvalidClientTokenId", first_cause=top) >= 1
 
 
+def test_every_request_counts_not_only_the_first_of_its_labels(client, icti_provider):
+    # the children of a door and status, an error code and first cause, are kept after the first request
+    before = client.get("/metrics").get_data(as_text=True)
+    for _ in range(3):
+        client.post("/api/v1/diagnose", json={"error": icti_provider})
+    after = client.get("/metrics").get_data(as_text=True)
+    for name, labels in (("authdoctor_requests_total", {"door": "api", "status": "200"}),
+                         ("authdoctor_request_duration_seconds_count", {"door": "api"}),
+                         ("authdoctor_diagnoses_total", {"error_code": "InvalidClientTokenId"})):
+        assert _total(after, name, **labels) - _total(before, name, **labels) == 3
+
+
 def test_latency_and_slacks_acknowledgement_are_histograms(client):
     text = client.get("/metrics").get_data(as_text=True)
     assert "# TYPE authdoctor_request_duration_seconds histogram" in text

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any, cast
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -27,15 +28,26 @@ SLACK_ACK = Histogram("authdoctor_slack_ack_seconds", "Time until Slack's reques
 
 DOORS = {"pages": "page", "feedback_page": "page", "api": "api", "feedback_api": "api", "slack": "slack", "ops": "ops"}
 OPS_ENDPOINTS = frozenset({"api.healthz", "ops.readyz", "ops.metrics"})
+# The metrics' children by their labels, where labels() would check and look them up on every request:
+# per (door, status) the request counter's and the latency histogram's, per (error code, first cause)
+# the diagnoses counter's. Labels are the app's own values (a few doors and statuses, the KB's codes
+# and cause ids), so this stays as small as the metrics themselves.
+_by_door: dict[tuple[str, int], tuple[Any, Any]] = {}
+_by_answer: dict[tuple[str, str], Any] = {}
 
 
 def door() -> str:
     """The door a request came in by: page, api, slack, ops (health, readiness, metrics) or none (no route)."""
-    if request.endpoint in OPS_ENDPOINTS:
+    return _door(cast(Any, request)._get_current_object())
+
+
+def _door(req: Any) -> str:
+    endpoint = req.endpoint
+    if endpoint in OPS_ENDPOINTS:
         return "ops"
-    if request.endpoint == "static":
+    if endpoint == "static":
         return "page"
-    return DOORS.get(request.blueprint or "", "none")
+    return DOORS.get(req.blueprint or "", "none")
 
 
 def registry() -> CollectorRegistry:
@@ -61,12 +73,22 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _count(resp):
-        elapsed = time.perf_counter() - g.get("metrics_started", time.perf_counter())
-        which = door()
-        REQUESTS.labels(which, str(resp.status_code)).inc()
-        LATENCY.labels(which).observe(elapsed)
+        ctx: Any = cast(Any, g)._get_current_object()  # once, not through the proxy per read
+        started = getattr(ctx, "metrics_started", None)
+        elapsed = time.perf_counter() - (time.perf_counter() if started is None else started)
+        which = _door(cast(Any, request)._get_current_object())
+        status = resp.status_code
+        counted = _by_door.get((which, status))
+        if counted is None:
+            counted = _by_door[(which, status)] = (REQUESTS.labels(which, str(status)), LATENCY.labels(which))
+        counted[0].inc()
+        counted[1].observe(elapsed)
         if which == "slack":
             SLACK_ACK.observe(elapsed)
-        if "recognized_code" in g:  # security.note_answer: a diagnosis was made
-            DIAGNOSES.labels(g.recognized_code or "unrecognized", g.get("top_cause") or "none").inc()
+        if hasattr(ctx, "recognized_code"):  # security.note_answer: a diagnosis was made
+            labels = (ctx.recognized_code or "unrecognized", getattr(ctx, "top_cause", None) or "none")
+            diagnosed = _by_answer.get(labels)
+            if diagnosed is None:
+                diagnosed = _by_answer[labels] = DIAGNOSES.labels(*labels)
+            diagnosed.inc()
         return resp
