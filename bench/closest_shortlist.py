@@ -1,6 +1,10 @@
-"""What closest()'s shortlist costs and how often it names what the full scan names.
+"""Where the in-process p99 goes, and what closest()'s shortlist costs and how often it
+names what the full scan names.
 
-For a paste nothing recognises, the answer names the three errors whose shapes come
+First, the CPU of each first answer over the real pastes of `python -m bench` (each with
+its hints and without, best of 5 per call), split by recognised and not: the slow tail is
+the pastes nothing recognises, and for those it is split again into match() (showing that
+no shape reaches the bar), closest() and the rest. Then, for a paste nothing recognises, the answer names the three errors whose shapes come
 nearest (`Matcher.closest`). It scores only the `shortlist` shapes that share the most
 four-character pieces with the paste; this prints, for several shortlist sizes, the CPU
 time per paste and how many of the real unrecognised pastes get the full scan's first
@@ -24,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 from rapidfuzz import fuzz  # noqa: E402
@@ -44,6 +49,58 @@ def unrecognised(doctor: Doctor) -> list[Result]:
     return [doctor.matcher.match(t) for t in texts if not doctor.diagnose(t).recognized]
 
 
+def best_of(fn, runs: int = 5) -> float:
+    """The least CPU time of `runs` calls, in ms."""
+    spans = []
+    for _ in range(runs):
+        t = time.process_time_ns()
+        fn()
+        spans.append(time.process_time_ns() - t)
+    return min(spans) / 1e6
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else 0.0
+
+
+def split(doctor: Doctor) -> None:
+    """The first answers' CPU, recognised and not, and the unrecognised ones' steps."""
+    from bench.perf import real_cases
+
+    def first(text: str, hints: dict | None) -> None:
+        doctor._read.cache_clear()
+        doctor._masked.clear()
+        doctor.diagnose(text, hints=hints)
+
+    rows: dict[bool, list[float]] = {True: [], False: []}
+    steps: dict[str, list[float]] = {"match()": [], "closest()": [], "the rest": []}
+    m = doctor.matcher
+    for case in real_cases():
+        for hints in (case.get("hints"), None):
+            spent = best_of(lambda text=case["error"], hints=hints: first(text, hints))
+            answer = doctor.diagnose(case["error"], hints=hints)
+            rows[answer.recognized].append(spent)
+            if not answer.recognized:
+                text = answer.paste.text
+                cut = doctor._cut(text)
+                focus = cut[0] if cut else text
+                matched = m.match(focus)
+                steps["match()"].append(best_of(lambda focus=focus: m.match(focus)))
+                steps["closest()"].append(best_of(lambda matched=matched: m.closest(matched)))
+                steps["the rest"].append(max(0.0, spent - steps["match()"][-1] - steps["closest()"][-1]))
+    every = rows[True] + rows[False]
+    print("| first answers | calls | p50 | p90 | p99 | over 2 ms |")
+    print("|---|---|---|---|---|---|")
+    for label, xs in (("all", every), ("recognised", rows[True]), ("not recognised", rows[False])):
+        print(f"| {label} | {len(xs)} | {pct(xs, .5):.2f} ms | {pct(xs, .9):.2f} ms | {pct(xs, .99):.2f} ms | {sum(x > 2 for x in xs)} |")
+    print("\n| a paste nothing recognises | p50 | p90 |")
+    print("|---|---|---|")
+    for label, xs in steps.items():
+        print(f"| {label} | {pct(xs, .5):.2f} ms | {pct(xs, .9):.2f} ms |")
+    print()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5, help="timed runs per size (the median is printed)")
@@ -51,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     doctor = Doctor()
     m = doctor.matcher
+    split(doctor)
     pastes = unrecognised(doctor)
     full = [m.closest(r, exhaustive=True) for r in pastes]
     print(f"{len(pastes)} real unrecognised pastes; {sum(len(v) for v in m.by_error.values())} shapes in {len(m.by_error)} errors")
