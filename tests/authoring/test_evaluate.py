@@ -3,6 +3,8 @@
 The corpus itself runs through `run_case` in tests/test_cases.py, the regression acceptance file.
 """
 import json
+import re
+from pathlib import Path
 
 from authdoctor.authoring.evaluate import baseline_path, load_cases, run_case
 
@@ -64,3 +66,36 @@ def test_every_thread_is_scored_with_priors_counted_without_its_own_fold(kb, mon
     folds = [f for f in held_out if f]
     assert len(folds) == evaluate.FOLDS
     assert sorted(u for f in folds for u in f) == sorted({u for u, _ in cases})  # each thread left out once
+
+
+SAMPLED_ROW = """- url: https://github.com/example/tool/issues/{n}
+  cause: {cause}
+  error: InvalidClientTokenId
+  runner: github-actions
+  auth_method: unknown
+  has_session_token: 'false'
+  paste: |
+    InvalidClientTokenId: The security token included in the request is invalid.
+"""
+
+
+def test_a_thread_sampled_per_error_is_a_case_with_what_it_says_as_hints(kb, tmp_path):
+    from authdoctor.authoring.evaluate import sampled_cases
+    (tmp_path / "threads-per-error-2026-01-01.yaml").write_text(
+        SAMPLED_ROW.format(n=1, cause="key-inactive-or-deleted") + SAMPLED_ROW.format(n=2, cause="other"))
+    cases = sampled_cases(kb, tmp_path)
+    assert [c["expected"] for c in cases] == ["key-inactive-or-deleted", "other"]
+    # 'unknown' is no answer; a quoted 'false' is the boolean
+    assert cases[0]["hints"] == {"runner": "github-actions", "has_session_token": False}
+    assert cases[0]["error"].startswith("InvalidClientTokenId")
+
+
+def test_a_sampled_thread_the_kb_cites_is_not_held_out(kb, tmp_path):
+    from authdoctor.authoring.evaluate import sampled_cases
+    cited = next(re.finditer(r"# source: ([\w.-]+/[\w.-]+)#(\d+)", "\n".join(
+        f.read_text() for f in sorted(Path(kb.path).rglob("*.yaml")))))
+    url = f"https://github.com/{cited.group(1)}/issues/{cited.group(2)}"
+    (tmp_path / "threads-per-error-2026-01-01.yaml").write_text(
+        SAMPLED_ROW.format(n=1, cause="other").replace("https://github.com/example/tool/issues/1", url)
+        + SAMPLED_ROW.format(n=2, cause="other"))
+    assert [c["id"] for c in sampled_cases(kb, tmp_path)] == ["https://github.com/example/tool/issues/2"]

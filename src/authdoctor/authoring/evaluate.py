@@ -7,6 +7,7 @@ text is not a credential error: the right answer is recognized == false.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,11 +91,38 @@ def summary_line(s: dict) -> str:
 
 
 HOLDOUT = "holdout"
+# threads sampled per error (not per cause), in search order, labelled and never counted nor fitted:
+# docs/data/threads-per-error-*.yaml, one thread a row with its paste, its cause and what it says of
+# the runner, the auth method and the session token
+SAMPLED = Path("docs") / "data"
+SAMPLED_GLOB = "threads-per-error-*.yaml"
+
+
+def sampled_cases(kb, folder: str | Path | None = None) -> list[dict]:
+    """The threads sampled per error as cases: the paste, the confirmed cause ('other': none the KB
+    names, a miss), and as hints what the thread says of the hint vocabulary's keys ('unknown' left out).
+    A thread the KB cites anywhere (as a source of a wording, say) is not held out, so it is left out."""
+    cited = "\n".join(f.read_text(errors="replace") for f in Path(kb.path).rglob("*.yaml")) if kb.path else ""
+    cases = []
+    for f in sorted(Path(folder or SAMPLED).glob(SAMPLED_GLOB)):
+        for row in yaml.safe_load(f.read_text()) or []:
+            if not isinstance(row, dict) or not isinstance(row.get("paste"), str) or not row["paste"].strip():
+                continue
+            url = str(row.get("url") or "")
+            short = re.sub(r"^https://github\.com/([^/]+/[^/]+)/(?:issues|pull)/(\d+).*$", r"\1#\2", url)
+            if url and (url in cited or re.search(re.escape(short) + r"(?!\d)", cited)):
+                continue
+            hints = {k: (v == "true" if v in ("true", "false") else v) for k, v in row.items()
+                     if k in kb.hints and v not in (None, "unknown")}
+            cases.append({"id": row.get("url"), "error": row["paste"], "hints": hints, "expected": row.get("cause"),
+                          "file": f.name})
+    return cases
 
 
 def overview(kb) -> list[str]:
-    """Every figure that measures the product, held-back first: the holdout (never fitted), the
-    report threads with priors counted without their own fold, then the fitted corpus."""
+    """Every figure that measures the product, held-back first: the holdout and the threads sampled
+    per error (never fitted), the report threads with priors counted without their own fold, then
+    the fitted corpus."""
     doctor = Doctor(kb)
     lines = ["set                                               hints  figures"]
 
@@ -107,6 +135,10 @@ def overview(kb) -> list[str]:
         cases = load_cases(holdout)
         for hints in (True, False):
             row(f"holdout ({holdout}, never fitted)", [run_case(doctor, c, hints) for c in cases], hints)
+    sampled = sampled_cases(kb)
+    if sampled:
+        for hints in (True, False):
+            row("threads sampled per error (never fitted)", [run_case(doctor, c, hints) for c in sampled], hints)
     for hints in (True, False):
         fit, held = cross_validate(kb, use_hints=hints)
         row(f"report threads, priors counted without ({FOLDS}-fold)", held, hints)
