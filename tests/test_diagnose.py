@@ -140,3 +140,13 @@ def test_a_doctor_with_its_tables_from_the_cache_answers_as_one_built_afresh(kb_
     for paste in _pastes()[::9]:
         for text in (paste, _log(paste, 64 * 1024)):
             assert kept.diagnose(text).to_json() == fresh.diagnose(text).to_json(), text[:80]
+
+
+def test_answers_naming_one_cause_share_its_fix_steps_and_keep_their_own_figures(doctor, icti):
+    a = doctor.diagnose(icti)
+    b = doctor.diagnose(icti, hints={"key_prefix": "ASIA"})
+    shared = [(x, y) for x in a.causes for y in b.causes if x.id == y.id]
+    assert shared
+    for x, y in shared:
+        assert x.fix is y.fix and x.docs is y.docs  # made once per Doctor, from the KB alone
+    assert any(x.probability != y.probability for x, y in shared)

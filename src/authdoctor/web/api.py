@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
-from flask.json.provider import DefaultJSONProvider
+from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..diagnosis import Diagnosis, json_name
@@ -158,90 +157,6 @@ def answer_json(obj: Any, html: bool = True) -> Any:
     return {key: answer_json(getattr(obj, name), html) for name, key in names}
 
 
-# The JSON text of what an answer shares with others (a cause's fix steps and docs, made once per
-# Doctor: diagnose.Doctor._cause), by the object's identity and with or without the HTML. Each
-# entry holds its object, so that no other object can take its id while the entry stands; what
-# it holds is frozen all the way down (tuples of str and of frozen FixSteps), so its text cannot
-# go stale. Nine tenths of an answer's bytes are these. Four entries a cause (steps and docs, with and
-# without the HTML): 144, about 200 KB, with the bundled KB; more only when Doctors come and go (tests),
-# so cleared whole past _SHARED_MAX entries, room for a KB of a thousand causes.
-_SHARED: dict[tuple[int, bool], tuple[object, str]] = {}
-_SHARED_MAX = 4096
-
-
-def _shared_text(obj: tuple, html: bool, dumps: Callable[[Any], str]) -> str:
-    key = (id(obj), html)
-    hit = _SHARED.get(key)
-    if hit is not None and hit[0] is obj:
-        return hit[1]
-    text = dumps(answer_json(obj, html))
-    if len(_SHARED) >= _SHARED_MAX:
-        _SHARED.clear()
-    _SHARED[key] = (obj, text)
-    return text
-
-
-# per (class, with the HTML, the spliced keys): the object's JSON in key order, as a sort_keys dumps
-# writes it: each spliced key as (key, its `"key":`, ()), each run of keys between them as ("", "", its
-# (attribute, key) pairs)
-_Step = tuple[str, str, tuple[tuple[str, str], ...]]
-_PLANS: dict[tuple[type, bool, frozenset[str]], tuple[_Step, ...]] = {}
-
-
-def _plan(obj: Any, html: bool, spliced: frozenset[str], dumps: Callable[[Any], str]) -> tuple[_Step, ...]:
-    plan = _PLANS.get((type(obj), html, spliced))
-    if plan is None:
-        answer_json(obj, html)  # lists the class's fields in _FIELDS
-        steps: list[_Step] = []
-        run: list[tuple[str, str]] = []
-        for name, key in sorted(_FIELDS[(type(obj), html)], key=lambda nk: nk[1]):
-            if key in spliced:
-                if run:
-                    steps.append(("", "", tuple(run)))
-                    run = []
-                steps.append((key, f"{dumps(key)}:", ()))
-            else:
-                run.append((name, key))
-        if run:
-            steps.append(("", "", tuple(run)))
-        plan = _PLANS[(type(obj), html, spliced)] = tuple(steps)
-    return plan
-
-
-def _object_text(obj: Any, html: bool, dumps: Callable[[Any], str], spliced: Mapping[str, str], keys: frozenset[str]) -> str:
-    """dumps(answer_json(obj, html)) for a dataclass, with the JSON texts in `spliced` (by JSON key,
-    `keys` its keys) put in place of those fields' values: each run of keys between spliced ones is
-    one dumps of a dict, its braces taken off."""
-    parts: list[str] = []
-    for spliced_key, head, names in _plan(obj, html, keys, dumps):
-        if spliced_key:
-            parts.append(head + spliced[spliced_key])
-        else:
-            run = {}
-            for name, key in names:
-                value = getattr(obj, name)
-                run[key] = value if type(value) in _SCALARS else answer_json(value, html)
-            parts.append(dumps(run)[1:-1])
-    return "{" + ",".join(parts) + "}"
-
-
-_CAUSE_SPLICED = frozenset({"fix", "docs"})
-_ANSWER_SPLICED = frozenset({"causes"})
-
-
-def answer_text(answer: Diagnosis, html: bool, dumps: Callable[[Any], str]) -> str:
-    """dumps(answer_json(answer, html)), for a `dumps` that sorts keys and writes no spaces (Flask's
-    compact JSON): each cause's fix steps and docs are the text kept for them (_SHARED), so a
-    request converts and encodes only what varies (probabilities, reasons, the question, the
-    hints) instead of every cause's ~3 KB of KB text again. tests/web/test_api.py holds it to
-    jsonify's own output on every case."""
-    causes = ",".join(
-        _object_text(c, html, dumps, {"fix": _shared_text(c.fix, html, dumps), "docs": _shared_text(c.docs, html, dumps)},
-                     _CAUSE_SPLICED)
-        for c in answer.causes)
-    return _object_text(answer, html, dumps, {"causes": f"[{causes}]"}, _ANSWER_SPLICED)
-
-
 @bp.post("/api/v1/diagnose")
 def diagnose():
     """Diagnose a pasted Terraform/AWS credential error. `?detail=compact` leaves out the
@@ -249,18 +164,7 @@ def diagnose():
     detail = request.args.get("detail", "full")
     if detail not in ("full", "compact"):
         raise ApiError(400, "invalid_field", "'detail' is 'full' (the default) or 'compact'", "detail")
-    answer = run_diagnosis(parse_json_body())
-    html = detail == "full"
-    provider = current_app.json
-    # jsonify's body byte for byte when it writes compact, key-sorted JSON (not in debug mode, where it indents)
-    if (isinstance(provider, DefaultJSONProvider) and type(provider).dumps is DefaultJSONProvider.dumps and provider.sort_keys
-            and (provider.compact or (provider.compact is None and not current_app.debug))):
-        # the encoder provider.dumps(obj, separators=(",", ":")) would make for each of the answer's pieces, made once
-        encoder = json.JSONEncoder(default=provider.default, ensure_ascii=provider.ensure_ascii,
-                                   sort_keys=True, separators=(",", ":"))
-        text = answer_text(answer, html, encoder.encode)
-        return current_app.response_class(f"{text}\n", mimetype=provider.mimetype)
-    return jsonify(answer_json(answer, html))
+    return jsonify(answer_json(run_diagnosis(parse_json_body()), html=detail == "full"))
 
 
 @bp.get("/api/v1/openapi.json")
