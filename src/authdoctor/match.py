@@ -387,9 +387,10 @@ class Index:
     shortlist: _Shortlist
 
 
-def _known(kb: KB) -> dict[str, ErrorCode]:
-    # the fallback answer is never matched by its shape (unfamiliar() gives it)
-    return {eid: e for eid, e in kb.errors.items() if not e.fallback}
+def _known(kb: KB) -> dict[str, tuple[Variant, ...]]:
+    """Each error's shapes matched by their text: the answers cues give never are (unfamiliar()
+    gives them), so the fallback error has none and is left out."""
+    return {eid: e.shapes for eid, e in kb.errors.items() if not e.fallback}
 
 
 def _shape_places(by_error: dict[str, tuple[Variant, ...]], norm: dict[str, str]) -> list[tuple[str, int]]:
@@ -399,10 +400,9 @@ def _shape_places(by_error: dict[str, tuple[Variant, ...]], norm: dict[str, str]
 
 def index(kb: KB) -> Index:
     """The normalised shapes and anchors and the indexes over them: most of a Matcher's build."""
-    known = _known(kb)
-    norm = {v.id: normalize(v.text) for e in known.values() for v in e.variants}
-    anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in e.anchors) for eid, e in known.items()}
-    by_error = {eid: e.variants for eid, e in known.items()}
+    by_error = _known(kb)
+    norm = {v.id: normalize(v.text) for shapes in by_error.values() for v in shapes}
+    anchor_groups = {eid: tuple(tuple(normalize(a) for a in group) for group in kb.errors[eid].anchors) for eid in by_error}
     norms = [norm[by_error[eid][i].id] for eid, i in _shape_places(by_error, norm)]
     return Index(norm, anchor_groups, _Anchors(a for groups in anchor_groups.values() for group in groups for a in group),
                  _Pieces(norms, UNANCHORED_THRESHOLD), _Shortlist(norms))
@@ -415,14 +415,15 @@ class Matcher:
     def __init__(self, kb: KB, prebuilt: Index | None = None):
         self.kb = kb
         built = prebuilt if prebuilt is not None else index(kb)
-        known = _known(kb)
         self.fallback = next((e for e in kb.errors.values() if e.fallback and e.variants), None)
+        # the errors a cue answers for, the fallback (the broadest) last
+        self._cued = [e for e in kb.errors.values() if e.cue_variant is not None and not e.fallback]
         self.norm = built.norm
         self.anchor_groups = built.anchor_groups
         # for cutting long logs down: the most telling text of each anchor group only
         # (a compound anchor's short parts, "state" or "kms", would keep every line)
         self.anchors = tuple(sorted({max(group, key=len) for groups in self.anchor_groups.values() for group in groups}))
-        self.by_error = {eid: e.variants for eid, e in known.items()}
+        self.by_error = _known(kb)
         self._position = {eid: i for i, eid in enumerate(self.by_error)}
         self._every = built.every
         telling = set(self.anchors)
@@ -624,12 +625,24 @@ class Matcher:
         return Match(variants[chosen], top, anchored, key[1])
 
     def unfamiliar(self, text: str) -> Variant | None:
-        """When no known message matched: the fallback answer's shape, if one of its
-        cues shows the paste is plainly a credential failure (else None)."""
-        if self.fallback is None:
-            return None
+        """When no known message matched: the answer a cue gives, else None.
+
+        An error's cue (its code as AWS prints it) names that error even in a message the
+        KB does not know; where several errors' cues are found, the one found last wins, as
+        a tool prints the error that stopped it last. Only when no error's cue is found do
+        the fallback's cues answer that the paste is plainly some credential failure. A veto
+        found anywhere stops its error's cues."""
         lower = text.lower()
-        return self.fallback.variants[0] if any(c.search(lower) for c in self.fallback.cues) else None
+        best: tuple[int, Variant] | None = None
+        for error in self._cued:
+            end = _last_cue(error, lower)
+            if end is not None and (best is None or end > best[0]):
+                best = (end, error.cue_variant)  # type: ignore[assignment]  # _cued holds errors with one
+        if best is not None:
+            return best[1]
+        if self.fallback is not None and _last_cue(self.fallback, lower) is not None:
+            return self.fallback.cue_variant
+        return None
 
     def closest(self, text: str | Result, *, n: int = 3, exhaustive: bool = False,
                 shortlist: int = SHORTLIST) -> list[tuple[str, float]]:
@@ -686,6 +699,17 @@ class Matcher:
                 top.sort()
                 del top[n:]
         return [(eid, -neg) for neg, _, eid in top]
+
+
+def _last_cue(error: ErrorCode, lower: str) -> int | None:
+    """Where the last of `error`'s cues found in the lower-cased paste ends (None: none is, or a veto is)."""
+    end = None
+    for cue in error.cues:
+        for m in cue.finditer(lower):
+            end = m.end() if end is None else max(end, m.end())
+    if end is None or any(v.search(lower) for v in error.vetoes):
+        return None
+    return end
 
 
 def _partial(a: str, b: str, cutoff: float) -> float:

@@ -108,8 +108,19 @@ def test_kb_check_prints_the_problem_and_exits_1(kb_copy, name, text, expected):
     assert expected in run.stdout
 
 
-def test_cues_belong_to_the_fallback_error_only(kb_copy, kb_problems, edit_kb_file):
-    edit_kb_file(kb_copy / "errors" / "InvalidToken.yaml", "anchors:\n", "cues:\n  - 'token'   # test\nanchors:\n")
+def test_cues_without_the_variant_they_answer_with_are_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "anchors:\n", "cues:\n  - 'token'   # test\nanchors:\n")
+    assert "KB040" in {p.code for p in kb_problems(kb_copy)}
+
+
+def test_a_variant_answered_from_cues_needs_cues(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "    stage:", "    by_cue: true\n    stage:")
+    problems = [p for p in kb_problems(kb_copy) if p.code == "KB040"]
+    assert problems and "by_cue" in problems[0].message
+
+
+def test_vetoes_without_cues_are_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "anchors:\n", "vetoes:\n  - 'token'   # test\nanchors:\n")
     assert "KB040" in {p.code for p in kb_problems(kb_copy)}
 
 

@@ -50,7 +50,7 @@ CODES = {
     "KB038": "a YAML tag other than the standard ones (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map), such as !!python/object",
     "KB039": "a marker pattern that can backtrack catastrophically (nested quantifiers, overlapping alternatives under a "
              "quantifier), or that takes over 10 ms on an adversarial text of up to 32 KB",
-    "KB040": "cues on an error that is not the fallback (only the fallback is answered from cues)",
+    "KB040": "cues without the one variant they answer with (by_cue: true), such a variant without cues, or vetoes without cues",
     "KB043": "a code fence in a fix without a language, with one no door knows, or left open",
     "KB044": "a fix command that reads as Terraform, a config file, JSON, YAML or PowerShell but is not fenced as such",
     "KB041": "a hint's why is not one sentence per answer value (a reason written for one answer would read wrong for another)",
@@ -102,6 +102,7 @@ def recognised(matcher: Matcher, text: str) -> tuple[str, str, float] | None:
 def lint_examples(kb: KB) -> list[Problem]:
     matcher = Matcher(kb)
     fallback = matcher.fallback.id if matcher.fallback else None
+    by_cue = {e.cue_variant.id for e in kb.errors.values() if e.cue_variant is not None}
     problems = []
     for error in kb.errors.values():
         rel = f"kb/errors/{error.id}.yaml"
@@ -115,7 +116,8 @@ def lint_examples(kb: KB) -> list[Problem]:
                                             f"variant {v.id} example {i + 1} is recognised as {got[0]} ({got[1]}, {got[2]:.0f})"))
         for i, text in enumerate(error.not_examples):
             got = recognised(matcher, text)
-            # a look-alike of any error must not be taken for a credential failure either
-            if got is not None and got[0] in (error.id, fallback):
+            # a look-alike of any error must not be taken for a credential failure either, by a shape of
+            # this error or by any error's cue
+            if got is not None and (got[0] in (error.id, fallback) or got[1] in by_cue):
                 problems.append(Problem("KB032", rel, 1, 1, f"not_examples {i + 1} is claimed as {got[0]} ({got[1]}, {got[2]:.0f})"))
     return problems

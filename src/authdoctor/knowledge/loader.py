@@ -533,11 +533,13 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
     if doc is None:
         return None
     d = doc.data
-    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "estimates", "not_examples", "fallback", "cues"})
+    r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "estimates", "not_examples",
+                   "fallback", "cues", "vetoes"})
     fallback = d.get("fallback", False) is True
     cues = _patterns(r, r.seq(d, ("cues",), required=fallback), ("cues",), probe) if "cues" in d or fallback else []
-    if "cues" in d and not fallback:
-        r.bad("KB040", ("cues",), "only the fallback error (fallback: true) is answered from cues")
+    vetoes = _patterns(r, r.seq(d, ("vetoes",)), ("vetoes",), probe) if "vetoes" in d else []
+    if "vetoes" in d and "cues" not in d:
+        r.bad("KB040", ("vetoes",), "vetoes only stop cues, and this error has none")
     eid = r.text(d, ("id",))
     if eid and eid != path.stem:
         r.bad("KB017", ("id",), f"'{eid}' must equal the file name '{path.stem}'")
@@ -565,7 +567,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         if not isinstance(v, dict):
             r.bad("KB005", vp, "must be a mapping")
             continue
-        r.only(v, vp, {"id", "stage", "versions", "text", "examples", "generic", "priors", "implies"})
+        r.only(v, vp, {"id", "stage", "versions", "text", "examples", "generic", "priors", "implies", "by_cue"})
         vid = r.text(v, vp + ("id",))
         if vid and not ID_PATTERN.match(vid):
             r.bad("KB009", vp + ("id",), "a variant id is lower-case words joined by '-'")
@@ -588,9 +590,18 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
             versions=str(v.get("versions") or ""), text=text,
             examples=tuple(examples), generic=bool(v.get("generic", False)),
             priors=MappingProxyType(vpri), prior_sources=MappingProxyType(vsrc),
-            implies=MappingProxyType(implies)))
+            implies=MappingProxyType(implies), by_cue=v.get("by_cue") is True))
     if not variants:
         r.bad("KB022", ("variants",), "an error needs at least one variant")
+    by_cue = [i for i, v in enumerate(variants) if v.by_cue]
+    if not fallback and cues and len(by_cue) != 1:
+        r.bad("KB040", ("cues",), "an error answered from cues needs exactly one variant marked by_cue: true "
+                                  f"(the answer they give), not {len(by_cue)}")
+    if by_cue and (fallback or not cues):
+        r.bad("KB040", ("variants", by_cue[0], "by_cue"),
+              "only an error with cues, other than the fallback, has a variant answered from them")
+    if not fallback and cues and len(by_cue) == len(variants):
+        r.bad("KB022", ("variants",), "an error needs a variant matched by its text, besides the one its cues answer")
     summary = r.text(d, ("summary",))
     status = d.get("http_status")
     return ErrorCode(
@@ -599,7 +610,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         variants=tuple(variants), priors=MappingProxyType(priors), prior_sources=MappingProxyType(sources),
         estimates=MappingProxyType(estimates),
         not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)),
-        fallback=fallback, cues=tuple(cues))
+        fallback=fallback, cues=tuple(cues), vetoes=tuple(vetoes))
 
 
 def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None, list[Problem]]:

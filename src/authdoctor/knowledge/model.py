@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -68,6 +68,9 @@ class Pattern:
     def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
         return self.compiled().findall(string, pos, endpos)
 
+    def finditer(self, string: str) -> Iterator[re.Match[str]]:
+        return self.compiled().finditer(string)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Pattern):
             return NotImplemented
@@ -125,6 +128,9 @@ class Variant:
     priors: Mapping[str, float]
     prior_sources: Mapping[str, str]
     implies: Mapping[str, Any]  # hint -> the value this shape of message implies
+    # the answer its error's cues give (an unfamiliar message with the error's code in it):
+    # never matched by its shape, which only names the answer
+    by_cue: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,26 @@ class ErrorCode:
     # the answer when no known message matches but a cue shows a credential failure;
     # never matched by its shape (its variant only names the answer)
     fallback: bool = False
+    # When no known message matches: a cue found in the paste answers with this error's by_cue
+    # variant (the fallback: its first), unless a veto is found too (a look-alike that carries
+    # the same code, such as EC2's AuthFailure for an AMI one may not use)
     cues: tuple[Pattern, ...] = ()
+    vetoes: tuple[Pattern, ...] = ()
+
+    @property
+    def shapes(self) -> tuple[Variant, ...]:
+        """The variants a paste is matched against by their text: none of the fallback's, and no
+        variant that only names what a cue answers."""
+        return () if self.fallback else tuple(v for v in self.variants if not v.by_cue)
+
+    @property
+    def cue_variant(self) -> Variant | None:
+        """What this error's cues answer with (None: it has no cues)."""
+        if not self.cues:
+            return None
+        if self.fallback:
+            return self.variants[0] if self.variants else None
+        return next((v for v in self.variants if v.by_cue), None)
 
 
 @dataclass(frozen=True)

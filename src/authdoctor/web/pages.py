@@ -257,7 +257,7 @@ def _example(kb) -> str | None:
     errors = sorted(kb.errors.values(), key=lambda e: e.id != "InvalidClientTokenId")
     for error in errors:
         if not error.fallback:
-            for variant in error.variants:
+            for variant in error.shapes:
                 if variant.examples:
                     return variant.examples[0]
     return None
