@@ -30,6 +30,18 @@ def test_an_unfamiliar_credential_failure_is_recognised_but_not_familiar_and_sta
     assert answer.to_json()["familiar"] is False
 
 
+def test_an_unfamiliar_message_known_by_its_code_says_how_it_was_known(doctor):
+    answer = doctor.diagnose("Error: AuthFailure: the relay vector lantern was refused\n\tstatus code: 401, request id: x")
+    assert answer.known_by == "code" and answer.error_code == "AuthFailure" and not answer.familiar
+    assert answer.variant.id == "authf-code-only" and answer.to_json()["known_by"] == "code"
+
+
+def test_each_answer_says_how_its_error_was_known(doctor, icti):
+    assert doctor.diagnose(icti).known_by == "message"
+    assert doctor.diagnose("opsctl: invalid AWS credentials for profile \"ops\"").known_by == "cue"
+    assert doctor.diagnose("Error: Cycle: aws_security_group.a, aws_security_group.b").known_by == "none"
+
+
 def test_a_known_message_is_familiar(doctor, icti):
     assert doctor.diagnose(icti).familiar
 

@@ -1,6 +1,6 @@
 """The frozen answer: its JSON is the API's body, and the paste never travels in it."""
 
-API_KEYS = {"recognized", "familiar", "error_code", "stage", "variant", "title", "summary_html", "causes", "question",
+API_KEYS = {"recognized", "familiar", "error_code", "known_by", "stage", "variant", "title", "summary_html", "causes", "question",
             "hints_used", "markers", "redacted", "rotate", "closest", "kb_version", "answer_id"}
 
 

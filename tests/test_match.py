@@ -113,3 +113,98 @@ def test_the_fallback_is_never_matched_by_its_own_shape(doctor):
 def test_a_non_credential_error_is_not_taken_for_a_credential_failure(doctor):
     ami = "Error: Error launching source instance: AuthFailure: Not authorized for images: [ami-0abc] status code: 401"
     assert doctor.matcher.unfamiliar(ami) is None
+
+
+# Each AWS error code the KB names an error by, as the services print it (documented codes).
+CODES = {
+    "AuthFailure": "AuthFailure", "IncompleteSignature": "IncompleteSignature",
+    "InvalidClientTokenId": "InvalidClientTokenId", "SignatureDoesNotMatch": "SignatureDoesNotMatch",
+    "InvalidSignatureException": "SignatureDoesNotMatch", "RequestTimeTooSkewed": "SignatureExpired",
+    "RequestInTheFuture": "SignatureExpired", "ExpiredToken": "ExpiredToken", "ExpiredTokenException": "ExpiredToken",
+    "TokenRefreshRequired": "ExpiredToken", "InvalidAccessKeyId": "InvalidAccessKeyId",
+    "UnrecognizedClientException": "UnrecognizedClientException", "InvalidToken": "InvalidToken",
+}
+# how the SDKs and tools print a service's code beside its message
+PRINTED = [
+    "An error occurred ({code}) when calling the DescribeThings operation: {msg}",     # botocore, the AWS CLI
+    "{code}: {msg}\n\tstatus code: 403, request id: 1b2c3d4e-0000-4000-8000-123456789abc",  # aws-sdk-go v1
+    "operation error Svc: DescribeThings, https response error StatusCode: 403, RequestID: x, api error {code}: {msg}",  # go v2
+    "<Error><Code>{code}</Code><Message>{msg}</Message></Error>",                       # the REST XML body
+    "{msg} (Service: Svc; Status Code: 403; Error Code: {code}; Request ID: x)",        # aws-sdk-java
+]
+
+
+def _unfamiliar_words(seed):
+    import random
+    rng = random.Random(seed)
+    words = ["gateway", "header", "relay", "quota", "window", "ledger", "parcel", "mirror", "lantern", "vector"]
+    return "the " + " ".join(rng.choice(words) for _ in range(6)) + " was refused"
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("form", range(len(PRINTED)))
+def test_an_unfamiliar_message_with_a_known_code_is_answered_as_that_codes_error(doctor, code, form):
+    paste = PRINTED[form].format(code=code, msg=_unfamiliar_words(code + str(form)))
+    answer = doctor.diagnose(paste)
+    # by the code's cue, or by one of its error's shapes where the code and the frame score enough
+    assert answer.recognized and answer.error_code == CODES[code], (paste, answer.error_code)
+    assert answer.known_by in ("code", "message")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_code_alone_names_its_error_when_no_shape_matches(doctor, code):
+    paste = f"{code}: {_unfamiliar_words(code)}"
+    got = doctor.matcher.unfamiliar(paste)
+    assert got is not None and got.error_id == CODES[code] and got.by_cue
+
+
+def test_an_answer_from_a_code_says_so_and_names_that_errors_causes(doctor, kb):
+    answer = doctor.diagnose("Error: AuthFailure: the relay vector lantern was refused\n\tstatus code: 401, request id: x")
+    assert answer.recognized and not answer.familiar and answer.known_by == "code"
+    assert answer.error_code == "AuthFailure"
+    assert {c.id for c in answer.causes} <= set(kb.errors["AuthFailure"].priors)
+
+
+def test_the_code_only_variant_is_never_matched_by_its_shape(doctor, kb):
+    for error in kb.errors.values():
+        variant = error.cue_variant
+        if variant is not None and not error.fallback:
+            best = doctor.matcher.match(variant.text).best
+            assert best is None or not best.variant.by_cue, variant.id
+
+
+def test_a_veto_leaves_a_look_alike_with_the_same_code_unclaimed(doctor):
+    paste = ("An error occurred (AuthFailure) when calling the CreateInstanceExportTask operation: "
+             "vm-import-export@amazon.com must have WRITE and READ_ACL permission on the S3 bucket.")
+    assert doctor.matcher.match(paste).best is None
+    assert doctor.matcher.unfamiliar(paste) is None
+
+
+def test_a_dotted_authfailure_code_is_a_permission_not_a_credential_failure(doctor):
+    paste = "AuthFailure.ServiceLinkedRoleCreationNotPermitted: the relay vector was refused"
+    assert doctor.matcher.unfamiliar(paste) is None
+
+
+def test_the_code_printed_last_names_the_error(doctor):
+    first = "InvalidSignatureException: the relay vector was refused, then RequestTimeTooSkewed: the ledger window"
+    second = "RequestTimeTooSkewed: the ledger window, then InvalidSignatureException: the relay vector was refused"
+    assert doctor.matcher.unfamiliar(first).error_id == "SignatureExpired"
+    assert doctor.matcher.unfamiliar(second).error_id == "SignatureDoesNotMatch"
+
+
+def test_a_known_code_wins_over_the_fallbacks_broad_cues(doctor):
+    paste = "deploy failed: invalid credentials. InvalidAccessKeyId: the relay vector lantern was refused"
+    assert doctor.matcher.unfamiliar(paste).error_id == "InvalidAccessKeyId"
+
+
+def test_s3s_region_redirect_is_not_a_credential_failure(doctor):
+    paste = ("An error occurred (AuthorizationHeaderMalformed) when calling the ListObjects operation: The authorization "
+             "header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'")
+    assert doctor.matcher.match(paste).best is None
+    assert doctor.matcher.unfamiliar(paste) is None
+
+
+def test_an_s3_credential_code_no_error_names_gets_the_fallback(doctor):
+    paste = "An error occurred (AuthorizationHeaderMalformed) when calling the PutObject operation: the relay vector was refused"
+    assert doctor.matcher.match(paste).best is None
+    assert doctor.matcher.unfamiliar(paste).error_id == "CredentialFailure"

@@ -122,7 +122,7 @@ class Doctor:
         features = {k: feature_value(kb.hints[k], v) for k, v in values.items()}
         hints_used = MappingProxyType({k: HintUse(_frozen(v), sources[k], features[k]) for k, v in values.items()})
         unrecognized = Diagnosis(
-            recognized=False, familiar=False, error_code=None, stage="unknown", variant=None, title=None, summary_html=None,
+            recognized=False, familiar=False, error_code=None, known_by="none", stage="unknown", variant=None, title=None, summary_html=None,
             causes=(), question=None, hints_used=hints_used, markers=tuple(found.markers), redacted=red.kinds,
             rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None, closest=(),
             kb_version=kb.version, answer_id=self._answer_id(red.text, values, skipped), paste=red)
@@ -137,7 +137,8 @@ class Doctor:
         question = next_question(kb, scores, values, skipped)
         similarity = round(best.variant_score or best.score, 1) if best else 0.0
         return replace(
-            unrecognized, recognized=True, familiar=best is not None, error_code=error.id, stage=found.stage or variant.stage,
+            unrecognized, recognized=True, familiar=best is not None, error_code=error.id,
+            known_by="message" if best is not None else "cue" if error.fallback else "code", stage=found.stage or variant.stage,
             variant=VariantMatch(variant.id, similarity, variant.versions),
             title=error.title, summary_html=error.summary_html, causes=causes, question=question)
 

@@ -18,6 +18,9 @@ from .knowledge.commands import FIX_KINDS
 from .redact import Redaction
 
 STAGES = ("provider", "backend", "state-refresh", "resource", "unknown")
+# how the error was known: by a known shape of its message, by its code in an unfamiliar message,
+# by the fallback's cues (plainly a credential failure, no code known), or not at all
+KNOWN_BY = ("message", "code", "cue", "none")
 SOURCES = ("user", "machine", "text", "variant")
 
 
@@ -76,6 +79,9 @@ class Diagnosis:
     # broad priors, and the conversation has to do the narrowing
     familiar: bool
     error_code: str | None
+    # "message" whenever familiar; "code": an unfamiliar message carrying the error's own code, so
+    # the causes are that error's; "cue": the fallback's broad answer; "none": not recognised
+    known_by: str = field(metadata={"schema": {"enum": list(KNOWN_BY)}})
     stage: str = field(metadata={"schema": {"enum": list(STAGES)}})
     variant: VariantMatch | None
     title: str | None

@@ -78,6 +78,15 @@ def test_an_unfamiliar_credential_failure_says_so_plainly(doctor):
     assert "% match" not in text
 
 
+def test_an_answer_known_by_its_code_names_the_error_and_the_code(doctor):
+    from authdoctor.cli.render import render, render_markdown
+    answer = doctor.diagnose("Error: AuthFailure: the relay vector lantern was refused\n\tstatus code: 401, request id: x")
+    text = render(answer)
+    assert "known by its code" in text and "EC2 could not validate the credentials" in text
+    assert "its error code AuthFailure is known" in text
+    assert "(known by its code; the message is unfamiliar)" in render_markdown(answer).splitlines()[0]
+
+
 def test_markdown_leads_with_the_likeliest_cause_and_fences_each_command_with_its_language(doctor, icti):
     from authdoctor.cli.render import render_markdown
     answer = doctor.diagnose(icti, hints={"key_prefix": "ASIA"})

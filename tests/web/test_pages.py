@@ -287,6 +287,14 @@ def test_an_unfamiliar_credential_failure_says_so_plainly_on_the_page(client):
     assert "% match" not in html
 
 
+def test_an_answer_known_by_its_code_says_the_code_is_known_on_the_page(client):
+    paste = "Error: AuthFailure: the relay vector lantern was refused\n\tstatus code: 401, request id: x"
+    html = client.post("/", data={"error": paste}).get_data(as_text=True)
+    assert 'id="unfamiliar"' in html and "is known</strong>" in html
+    assert "EC2 could not validate the credentials" in html
+    assert "the causes start from how often each is confirmed" not in html
+
+
 # --- answer first, in plain words (issue 18) ------------------------------------------
 
 def test_head_of_the_page_answers_200_like_get(client):

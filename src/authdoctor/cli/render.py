@@ -92,6 +92,11 @@ def render(answer: Diagnosis, *, all_fixes: bool = False, question: bool = True)
     if answer.familiar:
         out.append(f"{answer.error_code}  (stage: {answer.stage}, shape: {v.id}, {v.similarity:.0f}% match)")
         out.append(plain(answer.title))
+    elif answer.known_by == "code":
+        out.append(f"{answer.error_code}  (stage: {answer.stage}, unfamiliar message, known by its code)")
+        out.append(plain(answer.title))
+        out.append(f"The message itself is unfamiliar, but its error code {answer.error_code} is known: the causes are that")
+        out.append("error's. Answer the questions to narrow them down, and report the message.")
     else:
         out.append(f"{answer.error_code}  (stage: {answer.stage}, unfamiliar message)")
         out.append("A credential failure, but the message itself is unfamiliar: the causes start from how often each")
@@ -157,7 +162,9 @@ def render_markdown(answer: Diagnosis, *, all_fixes: bool = False) -> str:
             out.append("Closest known errors: " + ", ".join(f"`{c.error_code}` ({c.similarity:.0f}%)" for c in answer.closest) + ".")
     else:
         top = answer.causes[0] if answer.causes else None
-        title = _md_line(answer.title or "") if answer.familiar else "an unfamiliar message showing a credential failure"
+        title = _md_line(answer.title or "") if answer.familiar else \
+            f"{_md_line(answer.title or '')} (known by its code; the message is unfamiliar)" if answer.known_by == "code" else \
+            "an unfamiliar message showing a credential failure"
         out += [f"### AuthDoctor: `{answer.error_code}`, {title}", ""]
         if answer.redacted and answer.rotate:
             out += [f"> **Rotate:** {_md_line(answer.rotate)}", ""]

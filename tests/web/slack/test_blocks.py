@@ -119,6 +119,12 @@ def test_an_unfamiliar_credential_failure_says_so_plainly_in_slack(slack):
     assert any(b["type"] == "actions" for b in msg["blocks"])  # the conversation starts
 
 
+def test_an_answer_known_by_its_code_names_the_error_and_says_its_message_is_unfamiliar_in_slack(slack):
+    msg = slack.command("Error: AuthFailure: the relay vector lantern was refused\n\tstatus code: 401, request id: x").get_json()
+    title = msg["blocks"][1]["text"]["text"]
+    assert "EC2 could not validate the credentials" in title and "its error code is known" in title
+
+
 def test_hints_are_shown_as_they_are_typed_not_as_python_values(slack, error_block):
     msg = slack.command("in_docker=true key_prefix=AKIA " + error_block).get_json()
     footer = msg["blocks"][-1]["elements"][0]["text"]

@@ -324,6 +324,7 @@ def answer_message(answer: Diagnosis, state: dict | None, *, view: str = SUMMARY
         return not_recognized_message(answer, notes)
     # None where a part is absent; message() leaves those out
     title = (answer.title or answer.error_code or "") if answer.familiar else \
+        f"{answer.title} (the message is unfamiliar, but its error code is known)" if answer.known_by == "code" else \
         "A credential failure, but the message itself is unfamiliar: the causes start from how often each is confirmed"
     blocks: list[Any] = [header(_headline(answer)), section(f"*{inline(title)}*", block_id="title"), _rotate(answer),
                          _kit().DividerBlock()]
