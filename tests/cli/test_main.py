@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -91,6 +93,15 @@ def test_kb_counts_write_puts_the_counted_rows_into_the_cause_files(kb_copy):
     r = run("--kb", str(kb_copy), "kb", "counts", "--write")
     assert r.returncode == 0 and "updated kb/causes/clock-skew.yaml" in r.stdout
     assert run("--kb", str(kb_copy), "kb", "check").returncode == 0 and _counted_local_row(kb_copy) == row
+
+
+@pytest.mark.parametrize("command", [("kb", "counts"), ("kb", "counts", "--write"), ("eval",)])
+def test_a_command_on_a_broken_kb_names_the_file_and_field_without_a_traceback(kb_copy, command):
+    p = kb_copy / "causes" / "clock-skew.yaml"
+    p.write_text(p.read_text().replace("title:", "titel:", 1))
+    r = run("--kb", str(kb_copy), *command)
+    assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
+    assert "causes/clock-skew.yaml" in r.stderr and "titel" in r.stderr
 
 
 def test_kb_check_compares_cause_ids_with_the_shared_table(tmp_path):

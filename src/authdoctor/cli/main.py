@@ -273,6 +273,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         return int(args.func(args))
+    except knowledge.KBError as exc:
+        # every command that loads the KB names the broken file and field, never a traceback
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # the reader went away (`... | head`): stop quietly, as cat and grep do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
