@@ -170,3 +170,8 @@ def test_a_fence_without_a_language_in_a_fix_is_refused(kb_copy, kb_problems, ed
     edit_kb_file(kb_copy / "causes" / "missing-session-token.yaml", "        ```hcl\n        provider", "        ```\n        provider")
     p = [x for x in kb_problems(kb_copy) if x.code == "KB043"][0]
     assert "fixes.1.commands.0" in p.message and "names no language" in p.message
+
+
+def test_a_cue_that_starts_with_a_word_boundary_is_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "AuthFailure.yaml", "  - 'authfailure\\b(?!\\.)'", "  - '\\bauthfailure\\b(?!\\.)'")
+    assert "KB045" in {p.code for p in kb_problems(kb_copy)}

@@ -54,6 +54,7 @@ CODES = {
     "KB043": "a code fence in a fix without a language, with one no door knows, or left open",
     "KB044": "a fix command that reads as Terraform, a config file, JSON, YAML or PowerShell but is not fenced as such",
     "KB041": "a hint's why is not one sentence per answer value (a reason written for one answer would read wrong for another)",
+    "KB045": "a cue or veto that starts with \\b, which re tries at every position of a long paste: start it with its literal",
     "KB042": "a prior of an error that report threads name, not counted from them (kb counts --write), or not naming its count",
 }
 
