@@ -416,8 +416,9 @@ class Matcher:
         self.kb = kb
         built = prebuilt if prebuilt is not None else index(kb)
         self.fallback = next((e for e in kb.errors.values() if e.fallback and e.variants), None)
-        # the errors a cue answers for, the fallback (the broadest) last
-        self._cued = [e for e in kb.errors.values() if e.cue_variant is not None and not e.fallback]
+        # the errors whose own cues (their codes) answer, each with the variant they answer with;
+        # the fallback's cues are tried only when none of these is found
+        self._cued = [(e, v) for e in kb.errors.values() if not e.fallback and (v := e.cue_variant) is not None]
         self.norm = built.norm
         self.anchor_groups = built.anchor_groups
         # for cutting long logs down: the most telling text of each anchor group only
@@ -634,14 +635,16 @@ class Matcher:
         found anywhere stops its error's cues."""
         lower = text.lower()
         best: tuple[int, Variant] | None = None
-        for error in self._cued:
+        for error, variant in self._cued:
             end = _last_cue(error, lower)
             if end is not None and (best is None or end > best[0]):
-                best = (end, error.cue_variant)  # type: ignore[assignment]  # _cued holds errors with one
+                best = (end, variant)
         if best is not None:
             return best[1]
-        if self.fallback is not None and _last_cue(self.fallback, lower) is not None:
-            return self.fallback.cue_variant
+        fallback = self.fallback
+        if fallback is not None and any(c.search(lower) for c in fallback.cues) \
+                and not any(v.search(lower) for v in fallback.vetoes):
+            return fallback.cue_variant
         return None
 
     def closest(self, text: str | Result, *, n: int = 3, exhaustive: bool = False,
