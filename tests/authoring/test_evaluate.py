@@ -90,6 +90,13 @@ def test_a_thread_sampled_per_error_is_a_case_with_what_it_says_as_hints(kb, tmp
     assert cases[0]["error"].startswith("InvalidClientTokenId")
 
 
+def test_the_named_cause_figure_leaves_out_the_threads_no_cause_id_names(kb, tmp_path):
+    from authdoctor.authoring.evaluate import named, sampled_cases
+    (tmp_path / "threads-per-error-2026-01-01.yaml").write_text(
+        SAMPLED_ROW.format(n=1, cause="key-inactive-or-deleted") + SAMPLED_ROW.format(n=2, cause="other"))
+    assert [c["expected"] for c in named(sampled_cases(kb, tmp_path))] == ["key-inactive-or-deleted"]
+
+
 def test_a_sampled_thread_the_kb_cites_is_not_held_out(kb, tmp_path):
     from authdoctor.authoring.evaluate import sampled_cases
     cited = next(re.finditer(r"# source: ([\w.-]+/[\w.-]+)#(\d+)", "\n".join(
