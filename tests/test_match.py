@@ -173,15 +173,20 @@ def test_the_code_only_variant_is_never_matched_by_its_shape(doctor, kb):
             assert best is None or not best.variant.by_cue, variant.id
 
 
-def test_a_veto_leaves_a_look_alike_with_the_same_code_unclaimed(doctor):
-    paste = ("An error occurred (AuthFailure) when calling the CreateInstanceExportTask operation: "
-             "vm-import-export@amazon.com must have WRITE and READ_ACL permission on the S3 bucket.")
+# look-alikes that carry a credential error's code, each stopped by its error's veto
+LOOK_ALIKES = {
+    "ec2-vm-export-bucket-permission": "An error occurred (AuthFailure) when calling the CreateInstanceExportTask operation: "
+                                       "vm-import-export@amazon.com must have WRITE and READ_ACL permission on the S3 bucket.",
+    "ec2-dotted-authfailure": "AuthFailure.ServiceLinkedRoleCreationNotPermitted: the relay vector was refused",
+    "s3-region-redirect": "An error occurred (AuthorizationHeaderMalformed) when calling the ListObjects operation: The authorization "
+                          "header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+}
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES)
+def test_a_look_alike_carrying_a_credential_code_is_not_claimed(doctor, name):
+    paste = LOOK_ALIKES[name]
     assert doctor.matcher.match(paste).best is None
-    assert doctor.matcher.unfamiliar(paste) is None
-
-
-def test_a_dotted_authfailure_code_is_a_permission_not_a_credential_failure(doctor):
-    paste = "AuthFailure.ServiceLinkedRoleCreationNotPermitted: the relay vector was refused"
     assert doctor.matcher.unfamiliar(paste) is None
 
 
@@ -195,13 +200,6 @@ def test_the_code_printed_last_names_the_error(doctor):
 def test_a_known_code_wins_over_the_fallbacks_broad_cues(doctor):
     paste = "deploy failed: invalid credentials. InvalidAccessKeyId: the relay vector lantern was refused"
     assert doctor.matcher.unfamiliar(paste).error_id == "InvalidAccessKeyId"
-
-
-def test_s3s_region_redirect_is_not_a_credential_failure(doctor):
-    paste = ("An error occurred (AuthorizationHeaderMalformed) when calling the ListObjects operation: The authorization "
-             "header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'")
-    assert doctor.matcher.match(paste).best is None
-    assert doctor.matcher.unfamiliar(paste) is None
 
 
 def test_an_s3_credential_code_no_error_names_gets_the_fallback(doctor):
