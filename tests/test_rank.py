@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authdoctor.hints import NOTEWORTHY, Reason, kind
-from authdoctor.rank import Ranked, log_posterior, priors_for, rank, softmax
+from authdoctor.rank import TEMPERATURE, Ranked, answer_weight, log_posterior, priors_for, probabilities, rank, softmax
 
 
 def _ranks(doctor, text, hints=None):
@@ -132,6 +132,56 @@ def test_no_single_answer_makes_a_cause_certain(doctor, kb, icti_provider):
             assert a.causes[0].probability < 0.99, f"{key}={option!r} gives {a.causes[0].id} {a.causes[0].probability:.3f}"
 
 
+def test_no_single_sign_makes_a_cause_certain_on_any_error(kb):
+    # a sign is read wrongly about once in a hundred (kb/hints.yaml false_hit): it may say 100 to 1,
+    # and from the error's priors alone one sign must leave the other causes a visible share
+    for error in kb.errors.values():
+        before = probabilities(kb, error.priors, {}, [])
+        for cid in error.priors:
+            if before[cid] >= 0.5:  # already the leader before anyone answers: not the sign's doing
+                continue
+            after = probabilities(kb, error.priors, {"signs": (cid,)}, [], {"signs": "user"})
+            assert after[cid] < 0.99, f"{error.id}: one sign takes {cid} from {before[cid]:.2f} to {after[cid]:.3f}"
+
+
+def _odds_moved(before, after, a, b):
+    return (after[a] / after[b]) / (before[a] / before[b])
+
+
+def test_an_answer_moves_the_odds_no_more_than_its_error_rate_allows(kb):
+    for error in kb.errors.values():
+        before = probabilities(kb, error.priors, {}, [])
+        for key, hint in kb.hints.items():
+            values = [(c,) for c in error.priors] if hint.type == "signs" else hint.values
+            bound = 1 / kind(hint).error_rate(hint)
+            for value in values:
+                after = probabilities(kb, error.priors, {key: value}, [], {key: "user"})
+                own = {c: kind(hint).answered(hint, kb.causes[c], value) for c in error.priors}
+                for a in error.priors:
+                    for b in error.priors:
+                        allowed = max(own[a] / own[b], bound)
+                        assert _odds_moved(before, after, a, b) <= allowed * (1 + 1e-9), (error.id, key, value, a, b)
+
+
+def test_an_answer_within_its_bound_is_sharpened_like_the_paste(kb):
+    assert answer_weight(-0.5, 0.05) == pytest.approx(TEMPERATURE * -0.5)
+
+
+def test_an_answer_past_its_bound_weighs_its_bound(kb):
+    assert answer_weight(math.log(1 / 90), 0.01) == pytest.approx(math.log(0.01))
+
+
+def test_an_answer_already_past_its_bound_keeps_its_own_weight(kb):
+    assert answer_weight(math.log(1 / 500), 0.01) == pytest.approx(math.log(1 / 500))
+
+
+def test_the_same_reading_from_the_paste_is_sharpened_in_full(kb):
+    error = kb.errors["InvalidClientTokenId"]
+    said = probabilities(kb, error.priors, {"key_prefix": "AKIA"}, [], {"key_prefix": "user"})
+    read = probabilities(kb, error.priors, {"key_prefix": "AKIA"}, [], {"key_prefix": "text"})
+    assert read["missing-session-token"] < said["missing-session-token"]
+
+
 def test_a_cause_an_answer_rules_out_says_why_it_is_still_listed(doctor, icti_provider):
     a = doctor.diagnose(icti_provider, hints={"key_prefix": "AKIA"})
     mst = next(c for c in a.causes if c.id == "missing-session-token") if any(
@@ -178,11 +228,27 @@ def _reference_log_posterior(kb, priors, features, markers, feature_sources=None
     return scores
 
 
-def _reference_rank(kb, error, variant, features, markers, feature_sources=None, scores=None):
+def _reference_shown(kb, priors, features, markers, feature_sources):
+    """The shown probabilities worked out per cause: the paste's evidence sharpened in full, each
+    answer a person gave sharpened but held to the larger of its own odds and 1 / its error rate."""
+    user = {k for k, src in (feature_sources or {}).items() if src == "user"}
+    paste = _reference_log_posterior(kb, priors, {k: v for k, v in features.items() if k not in user}, markers)
+    scores = {cid: TEMPERATURE * s for cid, s in paste.items()}
+    for key in user:
+        hint = kb.hints[key]
+        own = {cid: math.log(kind(hint).answered(hint, kb.causes[cid], features[key])) for cid in priors}
+        bound = math.log(1 / kind(hint).error_rate(hint))
+        for cid in priors:
+            d = max(own.values()) - own[cid]
+            scores[cid] -= min(TEMPERATURE * d, max(d, bound))
+    return softmax(scores, 1.0)
+
+
+def _reference_rank(kb, error, variant, features, markers, feature_sources=None):
     """rank as it was before the why-lines were kept per KB: every line written again on every call."""
     markers = list(markers)
     priors, sources = priors_for(error, variant)
-    probs = softmax(scores if scores is not None else _reference_log_posterior(kb, priors, features, markers, feature_sources))
+    probs = _reference_shown(kb, priors, features, markers, feature_sources)
     total_prior = sum(priors.values())
     out = []
     for cid, p in sorted(probs.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -212,8 +278,9 @@ def _same_as_the_reference(kb, error, variant, features, markers, sources):
     priors, _ = priors_for(error, variant)
     scores = log_posterior(kb, priors, features, markers, sources)
     assert scores == _reference_log_posterior(kb, priors, features, markers, sources)
-    assert rank(kb, error, variant, features, markers, sources, scores) == _reference_rank(kb, error, variant, features, markers, sources, scores)
-    assert rank(kb, error, variant, features, markers, sources) == _reference_rank(kb, error, variant, features, markers, sources)
+    ours, theirs = rank(kb, error, variant, features, markers, sources), _reference_rank(kb, error, variant, features, markers, sources)
+    assert [(r.id, r.why) for r in ours] == [(r.id, r.why) for r in theirs]
+    assert [r.probability for r in ours] == pytest.approx([r.probability for r in theirs], abs=1e-12)
 
 
 def test_the_ranking_is_the_reference_implementations_on_every_case(doctor):
@@ -262,7 +329,7 @@ def test_a_list_of_signs_ranks_as_its_tuple_does(kb):
     as_tuple = {"signs": (a, "!" + b), "key_prefix": "ASIA"}
     sources = {"signs": "user", "key_prefix": "text"}
     assert rank(kb, error, None, as_list, [], sources) == rank(kb, error, None, as_tuple, [], sources)
-    assert rank(kb, error, None, as_list, [], sources) == _reference_rank(kb, error, None, as_list, [], sources)
+    _same_as_the_reference(kb, error, None, as_list, [], sources)
 
 
 def test_every_why_line_comes_with_its_parts(doctor, icti_provider):

@@ -131,7 +131,7 @@ class Doctor:
         error = kb.errors[variant.error_id]
         priors, _ = priors_for(error, variant)
         scores = log_posterior(kb, priors, features, found.markers, sources)  # once: ranking and question share it
-        ranked = rank(kb, error, variant, features, found.markers, sources, scores)
+        ranked = rank(kb, error, variant, features, found.markers, sources)
         causes = tuple(self._cause(r) for r in ranked[:MAX_CAUSES]
                        if r.probability >= MIN_PROBABILITY or r is ranked[0])
         question = next_question(kb, scores, values, skipped)

@@ -173,6 +173,10 @@ class Kind:
         """P(feature | cause)."""
         return float(cause.likelihood[hint.key][feature])
 
+    def error_rate(self, hint: Hint) -> float:
+        """How often a person's answer to the hint is wrong: what bounds the weight an answer is shown with."""
+        return hint.misreport
+
     def answered(self, hint: Hint, cause: Cause, feature: Feature) -> float:
         """P(a person answers `feature` | cause): they answer right, or (with the hint's
         misreport rate) say something else, as often as people say each value anyway. So no
@@ -396,6 +400,10 @@ class SignsKind(Kind):
 
     def likelihood(self, hint: Hint, cause: Cause, feature: Feature) -> float:
         return sign_likelihood(hint, cause.id, feature)
+
+    def error_rate(self, hint: Hint) -> float:
+        # the rarer of the two misreads: picking another cause's sign
+        return min(hint.false_hit, hint.miss)
 
     def answered(self, hint: Hint, cause: Cause, feature: Feature) -> float:
         # hit, false_hit and miss already are how often people read a sign right and wrong

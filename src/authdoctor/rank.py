@@ -5,6 +5,12 @@ over the features known; each hint's kind says what P(value | cause) is (for
 most, the KB's likelihood ratio against the hint's base rate, derived at load).
 Markers seen in the text multiply by their factor. The result is normalised
 over the error's causes.
+
+Two posteriors come of it. The KB's own (`log_posterior`, tempered 1) chooses the
+questions and when to stop asking. The one shown (`shown_scores`) sharpens the
+paste's evidence and the priors by `TEMPERATURE`, but a person's answer only up to
+what its own error rate allows: one answer never weighs more than the larger of
+its own likelihood ratio and 1 / (how often such answers are wrong).
 """
 from __future__ import annotations
 
@@ -158,6 +164,44 @@ def log_posterior(kb: KB, priors: dict[str, float], features: Mapping[str, Featu
     return scores
 
 
+def answer_weight(d: float, error_rate: float, temperature: float = TEMPERATURE) -> float:
+    """The log factor an answer is shown with against the cause it favours most, from its
+    own `d` (<= 0): sharpened by `temperature`, but no further than the larger of its own
+    weight and 1 / error_rate. A sign read wrongly one time in a hundred may say 100 to 1,
+    never the 1,300 to 1 that sharpening its 90 would."""
+    return max(temperature * d, min(d, math.log(error_rate)))
+
+
+def shown_scores(kb: KB, priors: Mapping[str, float], features: Mapping[str, Feature], markers: Iterable[str],
+                 feature_sources: Mapping[str, str] | None = None, temperature: float = TEMPERATURE) -> dict[str, float]:
+    """Log-scores whose softmax at temperature 1 is the probability shown: the priors, the
+    paste's and the machine's evidence sharpened by `temperature`, each answer a person
+    gave sharpened only within its bound (`answer_weight`)."""
+    ev = _evidence(kb)
+    sources = feature_sources or {}
+    sharpened = [ev.log(key, fv, False) for key, fv in features.items() if sources.get(key) != "user"]
+    sharpened += [ev.marker_log(m) for m in markers]
+    answers = [(ev.log(key, fv, True), kind(kb.hints[key]).error_rate(kb.hints[key]))
+               for key, fv in features.items() if sources.get(key) == "user"]
+    scores = {}
+    for cid, prior in priors.items():
+        s = math.log(prior)
+        for col in sharpened:
+            s += col[cid]
+        scores[cid] = temperature * s
+    for col, error_rate in answers:
+        top = max(col[cid] for cid in priors)
+        for cid in priors:
+            scores[cid] += answer_weight(col[cid] - top, error_rate, temperature)
+    return scores
+
+
+def probabilities(kb: KB, priors: Mapping[str, float], features: Mapping[str, Feature], markers: Iterable[str],
+                  feature_sources: Mapping[str, str] | None = None, temperature: float = TEMPERATURE) -> dict[str, float]:
+    """The probabilities shown for the causes in `priors`."""
+    return softmax(shown_scores(kb, priors, features, markers, feature_sources, temperature), 1.0)
+
+
 def softmax(scores: Mapping[str, float], temperature: float = TEMPERATURE) -> dict[str, float]:
     """Probabilities from log-scores, sharpened by `temperature`."""
     if not scores:
@@ -169,13 +213,11 @@ def softmax(scores: Mapping[str, float], temperature: float = TEMPERATURE) -> di
 
 
 def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[str, Feature], markers: Iterable[str],
-         feature_sources: Mapping[str, str] | None = None, scores: Mapping[str, float] | None = None) -> list[Ranked]:
+         feature_sources: Mapping[str, str] | None = None, *, temperature: float = TEMPERATURE) -> list[Ranked]:
     """The error's causes, most likely first, each with the reasons it stands where it does."""
     markers = list(markers)
     ev = _evidence(kb)
-    if scores is None:
-        scores = log_posterior(kb, priors_for(error, variant)[0], features, markers, feature_sources)
-    probs = softmax(scores)
+    probs = probabilities(kb, priors_for(error, variant)[0], features, markers, feature_sources, temperature)
     before = ev.prior_lines(error, variant)
     why_columns = [ev.why(key, fv, (feature_sources or {}).get(key, "user")) for key, fv in features.items()]
     marker_columns = [ev.marker_move(m) for m in markers]

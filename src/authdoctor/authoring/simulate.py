@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..ask import STOP_AT, next_question
 from ..diagnose import Doctor
 from ..hints import kind
-from ..rank import log_posterior, softmax
+from ..rank import log_posterior, probabilities
 from ..redact import Redaction
 
 
@@ -63,7 +63,7 @@ def simulate(doctor: Doctor, trials: int = 40, seed: int = 7) -> list[ErrorFigur
                     hint = kb.hints[q.hint]
                     outcomes = kind(hint).outcomes(hint, kb.causes[cid], q.options, features.get(q.hint))
                     features[q.hint] = _draw(rng, outcomes)
-                probs = softmax(log_posterior(kb, priors, features, [], dict.fromkeys(features, "user")))
+                probs = probabilities(kb, priors, features, [], dict.fromkeys(features, "user"))
                 leader = max(probs, key=lambda c: probs[c])
                 asked_total += asked
                 right += leader == cid
@@ -149,6 +149,10 @@ class WalkFigures:
     @property
     def dipped(self) -> list[str]:
         return self._ids(lambda r: any(b > a for a, b in zip(r, r[1:])))
+
+    def dipped_from(self, top: int) -> list[str]:
+        """The cases where one answer pushed the expected cause down from within the first `top`."""
+        return self._ids(lambda r: any(b > a and a <= top for a, b in zip(r, r[1:])))
 
     @property
     def ended_worse(self) -> list[str]:
