@@ -85,6 +85,13 @@ def icti():
 
 
 @pytest.fixture(scope="session")
+def tls_refused():
+    """A credential request that never reached AWS: the endpoint's certificate refused (kb/declines)."""
+    return ("aws-vault: error: exec: Failed to get credentials for dev: RequestError: send request failed\n"
+            'caused by: Post "https://sts.amazonaws.com/": x509: certificate signed by unknown authority')
+
+
+@pytest.fixture(scope="session")
 def icti_provider():
     """InvalidClientTokenId as the AWS provider (v4) reports it while configuring itself."""
     return ("Error: error configuring Terraform AWS Provider: error validating provider credentials: "

@@ -162,3 +162,22 @@ def test_answers_naming_one_cause_share_its_fix_steps_and_keep_their_own_figures
     for x, y in shared:
         assert x.fix is y.fix and x.docs is y.docs  # made once per Doctor, from the KB alone
     assert any(x.probability != y.probability for x, y in shared)
+
+
+def test_a_declined_paste_is_not_recognised_and_says_what_it_is_instead(doctor):
+    a = doctor.diagnose('aws-vault: error: exec: Failed to get credentials for dev: RequestError: send request failed\n'
+                        'caused by: Post "https://sts.amazonaws.com/": x509: certificate signed by unknown authority')
+    assert not a.recognized and a.known_by == "none" and a.causes == () and a.question is None
+    assert a.declined is not None and a.declined.id == "tls-certificate-refused"
+    assert a.declined.fix and all(f.commands for f in a.declined.fix)
+
+
+def test_a_declined_paste_still_masks_and_says_to_rotate_a_secret(doctor):
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+    a = doctor.diagnose(f"Could not connect to the endpoint URL: \"https://sts.us-east-1.amazonaws.com/\"\naws_secret_access_key={secret}")
+    assert a.declined is not None and a.declined.id == "aws-endpoint-unreachable"
+    assert secret not in a.masked_text and a.rotate
+
+
+def test_a_recognised_answer_declines_nothing(doctor, icti):
+    assert doctor.diagnose(icti).declined is None

@@ -206,3 +206,65 @@ def test_an_s3_credential_code_no_error_names_gets_the_fallback(doctor):
     paste = "An error occurred (AuthorizationHeaderMalformed) when calling the PutObject operation: the relay vector was refused"
     assert doctor.matcher.match(paste).best is None
     assert doctor.matcher.unfamiliar(paste).error_id == "CredentialFailure"
+
+
+# --- look-alikes declined (kb/declines) -----------------------------------------------------
+
+# how the SDKs' chains wrap a request that failed before AWS answered (aws-sdk-go v1, v2, botocore, aws-vault)
+_WRAPPERS = (
+    "aws-vault: error: exec: Failed to get credentials for {p}: RequestError: send request failed\ncaused by: {req}",
+    "Error: NoCredentialProviders: no valid providers in chain\ncaused by: WebIdentityErr: failed to retrieve credentials\n"
+    "caused by: RequestError: send request failed\ncaused by: {req}",
+    "Error: configuring Terraform AWS Provider: validating provider credentials: retrieving caller identity from STS: "
+    "operation error STS: GetCallerIdentity, https response error StatusCode: 0, RequestID: , request send failed, {req}",
+)
+_TLS = ("x509: certificate signed by unknown authority", "tls: failed to verify certificate: x509: certificate has expired or is not yet valid",
+        "x509: certificate is valid for proxy.corp.example, not sts.amazonaws.com")
+_NET = ("dial tcp: lookup {host}: no such host", "dial tcp 52.94.0.8:443: i/o timeout",
+        "read tcp 10.0.0.5:51234->52.94.0.8:443: read: connection reset by peer", "proxyconnect tcp: dial tcp 10.1.2.3:3128: connect: connection refused")
+_HOSTS = ("sts.amazonaws.com", "sts.eu-west-1.amazonaws.com", "sts.cn-north-1.amazonaws.com.cn", "oidc.us-east-1.amazonaws.com",
+          "portal.sso.us-east-1.amazonaws.com")
+
+
+@pytest.mark.parametrize("wrapper", _WRAPPERS)
+@pytest.mark.parametrize("failure", _TLS)
+def test_a_credential_request_refused_by_tls_is_declined(matcher, wrapper, failure):
+    for host in _HOSTS:
+        text = wrapper.format(p="dev", req=f'Post "https://{host}/": {failure}')
+        assert (d := matcher.declined(text)) is not None and d.id == "tls-certificate-refused", text
+
+
+@pytest.mark.parametrize("wrapper", _WRAPPERS)
+@pytest.mark.parametrize("failure", _NET)
+def test_a_credential_request_that_never_reached_aws_is_declined(matcher, wrapper, failure):
+    for host in _HOSTS:
+        text = wrapper.format(p="dev", req=f'Post "https://{host}/": ' + failure.format(host=host))
+        assert (d := matcher.declined(text)) is not None and d.id == "aws-endpoint-unreachable", text
+
+
+@pytest.mark.parametrize("endpoint", ("169.254.169.254/latest/meta-data/iam/security-credentials/", "169.254.170.2/v2/credentials/0f1e2d3c",
+                                      "[fd00:ec2::254]/latest/api/token"))
+def test_the_credential_chains_own_endpoints_timing_out_are_not_declined(matcher, endpoint):
+    # the instance metadata and container endpoints failing is a credential cause (imds-throttled, docker ...)
+    text = (f"Error: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, "
+            f'request send failed, Get "http://{endpoint}": dial tcp 169.254.169.254:80: i/o timeout')
+    assert matcher.declined(text) is None
+
+
+def test_a_known_aws_code_keeps_a_paste_with_a_tls_line_claimed(matcher):
+    # AWS answered with InvalidClientTokenId: an x509 warning elsewhere in the log is not what failed
+    text = ("WARN helm: x509: certificate signed by unknown authority\n" + ARTICLE["v5-provider"][0])
+    assert matcher.declined(text) is None
+
+
+def test_s3s_no_such_bucket_is_declined_whatever_wraps_it(matcher):
+    text = ("Error: Failed to get existing workspaces: S3 bucket \"tf-state\" does not exist or you don't have permissions to access it\n"
+            "api error NoSuchBucket: The specified bucket does not exist")
+    assert (d := matcher.declined(text)) is not None and d.id == "s3-bucket-missing"
+
+
+def test_a_kb_without_declines_declines_nothing(kb):
+    from dataclasses import replace
+    from types import MappingProxyType
+    bare = Matcher(replace(kb, declines=MappingProxyType({})))
+    assert bare.declined('Post "https://sts.amazonaws.com/": x509: certificate signed by unknown authority') is None

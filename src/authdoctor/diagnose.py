@@ -17,10 +17,10 @@ from typing import Any
 
 from . import knowledge, match, normalize
 from .ask import next_question
-from .diagnosis import Closest, Diagnosis, FixStep, HintUse, RankedCause, VariantMatch
+from .diagnosis import Closest, Declined, Diagnosis, FixStep, HintUse, RankedCause, VariantMatch
 from .extract import Extracted, extract
 from .hints import UNKNOWN, HintError, check_hints, feature_value
-from .knowledge import KB, Variant
+from .knowledge import KB, Decline, Variant
 from .match import _CONTEXT_LINES, _ERRORISH, _WINDOW_CHARS, Match, Matcher
 from .normalize import Cut
 from .rank import Ranked, log_posterior, priors_for, rank
@@ -61,19 +61,22 @@ class Doctor:
         # one at once make equal tuples, and either may stay
         self._parts: dict[str, tuple[tuple[FixStep, ...], tuple[str, ...]]] = {}
 
-    def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted, tuple[Closest, ...]]:
+    def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted, tuple[Closest, ...], Decline | None]:
         # A long paste is read where its error is: the matcher gets its lines around an anchor or
         # an error word (and enough others that it keeps exactly those, as it would of the whole
         # paste), the fallback's cues and the markers those lines themselves; found in one pass,
         # so that normalising and the markers cost what the error costs, not what the log does.
         cut = self._cut(red.text)
         focus, region = cut or (red.text, red.text)
+        decline = self.matcher.declined(region)
+        if decline is not None:
+            return None, None, extract(self.kb, replace(red, text=region) if cut else red, None), (), decline
         matched = self.matcher.match(focus)
         best = matched.best
         variant = best.variant if best else self.matcher.unfamiliar(region)
         # (closest reads the text match() normalised, not the paste again)
         closest = tuple(Closest(code, s) for code, s in self.matcher.closest(matched)) if variant is None else ()
-        return best, variant, extract(self.kb, replace(red, text=region) if cut else red, variant), closest
+        return best, variant, extract(self.kb, replace(red, text=region) if cut else red, variant), closest, None
 
     def _redact(self, text: str) -> Redaction:
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
@@ -108,7 +111,7 @@ class Doctor:
             if key not in kb.hints:
                 raise HintError(key, f"unknown hint '{key}'; known hints: {', '.join(kb.hints)}")
         red = text if isinstance(text, Redaction) else self._redact(text)
-        best, variant, found, closest = self._read(red)
+        best, variant, found, closest, decline = self._read(red)
 
         values, sources = {}, {}
         for key, value in found.hints.items():
@@ -124,8 +127,10 @@ class Doctor:
         unrecognized = Diagnosis(
             recognized=False, familiar=False, error_code=None, known_by="none", stage="unknown", variant=None, title=None, summary_html=None,
             causes=(), question=None, hints_used=hints_used, markers=tuple(found.markers), redacted=red.kinds,
-            rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None, closest=(),
+            rotate=ROTATE_ADVICE.format(kinds=", ".join(red.kinds)) if red.kinds else None, closest=(), declined=None,
             kb_version=kb.version, answer_id=self._answer_id(red.text, values, skipped), paste=red)
+        if decline is not None:
+            return replace(unrecognized, declined=self._declined(decline))
         if variant is None:
             return replace(unrecognized, closest=closest)
         error = kb.errors[variant.error_id]
@@ -154,6 +159,10 @@ class Doctor:
         return RankedCause(
             id=c.id, title=c.title, probability=round(r.probability, 4), why=tuple(w.line for w in r.why), reasons=r.why,
             summary_html=c.summary_html, fix=parts[0], docs=parts[1])
+
+    def _declined(self, d: Decline) -> Declined:
+        return Declined(d.id, d.title, d.summary, d.summary_html,
+                        tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in d.fixes))
 
     def _answer_id(self, text: str, values: Mapping[str, Any], skipped: set[str]) -> str:
         blob = json.dumps([self.kb.version, text, sorted((k, str(v)) for k, v in values.items()), sorted(skipped)])

@@ -72,6 +72,17 @@ class Closest:
 
 
 @dataclass(frozen=True)
+class Declined:
+    """What the paste is instead, when it shows a look-alike that is not a credential failure
+    (kb/declines): a request that never reached AWS, a bucket that does not exist."""
+    id: str
+    title: str
+    summary: str = field(metadata={"schema": {"description": "Markdown"}})
+    summary_html: str
+    fix: tuple[FixStep, ...]
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     recognized: bool
     # false when the paste plainly shows a credential failure in a message shape the
@@ -93,6 +104,8 @@ class Diagnosis:
     redacted: tuple[str, ...]
     rotate: str | None
     closest: tuple[Closest, ...]
+    # not recognised because the paste shows a look-alike the KB declines, and what to do instead
+    declined: Declined | None
     kb_version: str
     answer_id: str
     # the paste as the engine saw it, secrets masked: what a door may echo, and

@@ -51,7 +51,7 @@ from itertools import accumulate, chain, repeat
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
-from .knowledge import KB, ErrorCode, Variant
+from .knowledge import KB, Decline, ErrorCode, Variant
 from .normalize import lines_holding, normalize, normalize_lines
 
 # Below this the answer is "not recognised". Chosen on tests/cases (positives
@@ -419,6 +419,7 @@ class Matcher:
         # the errors whose own cues (their codes) answer, each with the variant they answer with;
         # the fallback's cues are tried only when none of these is found
         self._cued = [(e, v) for e in kb.errors.values() if not e.fallback and (v := e.cue_variant) is not None]
+        self.declines = tuple(kb.declines.values())
         self.norm = built.norm
         self.anchor_groups = built.anchor_groups
         # for cutting long logs down: the most telling text of each anchor group only
@@ -645,6 +646,21 @@ class Matcher:
         if fallback is not None and any(c.search(lower) for c in fallback.cues) \
                 and not any(v.search(lower) for v in fallback.vetoes):
             return fallback.cue_variant
+        return None
+
+    def declined(self, text: str) -> Decline | None:
+        """The look-alike the paste shows (kb/declines), which no credential error claims: a
+        request that never reached AWS, or a thing AWS says does not exist. Not when the paste
+        also carries the code of an error the KB knows by its code: then AWS did answer, and a
+        TLS or network line elsewhere in it is not what failed."""
+        if not self.declines:
+            return None
+        lower = text.lower()
+        for decline in self.declines:
+            if any(p.search(lower) for p in decline.patterns):
+                if any(_last_cue(error, lower) is not None for error, _ in self._cued):
+                    return None
+                return decline
         return None
 
     def closest(self, text: str | Result, *, n: int = 3, exhaustive: bool = False,

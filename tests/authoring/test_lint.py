@@ -31,6 +31,26 @@ def test_a_fallback_cue_that_claims_a_look_alike_is_a_kb032(kb_copy, edit_kb_fil
     assert any(p.code == "KB032" and "claimed as CredentialFailure" in p.message for p in problems)
 
 
+
+def test_a_decline_that_would_swallow_a_catalogued_message_fails_its_example(kb_copy, edit_kb_file):
+    # declining the STS wording would leave InvalidClientTokenId's own examples unrecognised
+    edit_kb_file(kb_copy / "declines" / "s3-bucket-missing.yaml", "patterns:\n",
+                 "patterns:\n  - 'the security token included in the request is invalid'   # test\n")
+    problems = lint_examples(kbmod.load(kb_copy))
+    assert any(p.code == "KB030" and p.file == "kb/errors/InvalidClientTokenId.yaml" for p in problems)
+
+
+def test_a_declines_example_it_does_not_decline_is_a_kb046(kb_copy, edit_kb_file):
+    edit_kb_file(kb_copy / "declines" / "s3-bucket-missing.yaml", "examples:\n",
+                 "examples:\n  - \"Error: Invalid count argument\"\n")
+    problems = lint_examples(kbmod.load(kb_copy))
+    assert [p.file for p in problems if p.code == "KB046"] == ["kb/declines/s3-bucket-missing.yaml"]
+
+
+def test_a_declined_text_is_recognised_as_nothing(kb, tls_refused):
+    from authdoctor.match import Matcher
+    assert recognised(Matcher(kb), tls_refused) is None
+
 # --- KB039: marker patterns that backtrack catastrophically ---
 
 import re  # noqa: E402

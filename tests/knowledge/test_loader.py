@@ -175,3 +175,35 @@ def test_a_fence_without_a_language_in_a_fix_is_refused(kb_copy, kb_problems, ed
 def test_a_cue_that_starts_with_a_word_boundary_is_refused(kb_copy, kb_problems, edit_kb_file):
     edit_kb_file(kb_copy / "errors" / "AuthFailure.yaml", "  - 'authfailure\\b(?!\\.)'", "  - '\\bauthfailure\\b(?!\\.)'")
     assert "KB045" in {p.code for p in kb_problems(kb_copy)}
+
+
+# --- kb/declines: one look-alike a file ---------------------------------------------------
+
+def test_a_decline_pattern_that_is_not_a_regex_is_refused_naming_the_file_and_field(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "declines" / "s3-bucket-missing.yaml", "  - 'nosuchbucket'", "  - 'nosuch(bucket'")
+    p = [x for x in kb_problems(kb_copy) if x.code == "KB014"][0]
+    assert p.file.endswith("declines/s3-bucket-missing.yaml") and "patterns.0" in p.message
+
+
+def test_a_decline_without_examples_is_refused(kb_copy, kb_problems):
+    path = kb_copy / "declines" / "s3-bucket-missing.yaml"
+    path.write_text(path.read_text().split("examples:")[0])
+    p = [x for x in kb_problems(kb_copy) if x.code in ("KB004", "KB022")][0]
+    assert p.file.endswith("declines/s3-bucket-missing.yaml") and "examples" in p.message
+
+
+def test_a_decline_whose_id_is_not_its_file_name_is_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "declines" / "s3-bucket-missing.yaml", "id: s3-bucket-missing", "id: bucket-missing")
+    p = [x for x in kb_problems(kb_copy) if x.code == "KB017"][0]
+    assert "s3-bucket-missing" in p.message
+
+
+def test_a_decline_pattern_that_starts_with_a_word_boundary_is_refused(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "declines" / "s3-bucket-missing.yaml", "  - 'nosuchbucket'", "  - '\\bnosuchbucket'")
+    assert "KB045" in {p.code for p in kb_problems(kb_copy)}
+
+
+def test_a_kb_without_a_declines_folder_loads_and_declines_nothing(kb_copy):
+    import shutil
+    shutil.rmtree(kb_copy / "declines")
+    assert dict(kbmod.load(kb_copy).declines) == {}

@@ -241,6 +241,10 @@ def _without_html(answer: dict) -> dict:
     out = {k: v for k, v in answer.items() if k != "summary_html"}
     out["causes"] = [{**{k: v for k, v in c.items() if k != "summary_html"},
                       "fix": [{k: v for k, v in f.items() if k != "detail_html"} for f in c["fix"]]} for c in answer["causes"]]
+    if answer["declined"] is not None:
+        d = answer["declined"]
+        out["declined"] = {**{k: v for k, v in d.items() if k != "summary_html"},
+                           "fix": [{k: v for k, v in f.items() if k != "detail_html"} for f in d["fix"]]}
     return out
 
 
@@ -264,3 +268,10 @@ def test_the_api_encodes_every_case_exactly_as_to_json_full_and_compact(doctor):
                 assert json.dumps(answer_json(answer, html=False)) == json.dumps(_without_html(full))
                 n += 1
     assert n > 100
+
+
+def test_a_declined_paste_is_answered_200_with_what_it_is_instead(client, tls_refused):
+    r = client.post("/api/v1/diagnose", json={"error": tls_refused})
+    body = r.get_json()
+    assert r.status_code == 200 and body["recognized"] is False and body["causes"] == []
+    assert body["declined"]["id"] == "tls-certificate-refused" and body["declined"]["fix"][0]["commands"]

@@ -55,6 +55,7 @@ CODES = {
     "KB044": "a fix command that reads as Terraform, a config file, JSON, YAML or PowerShell but is not fenced as such",
     "KB041": "a hint's why is not one sentence per answer value (a reason written for one answer would read wrong for another)",
     "KB045": "a cue or veto that starts with \\b, which re tries at every position of a long paste: start it with its literal",
+    "KB046": "a decline's example is not declined (kb/declines: a look-alike it names must not be claimed)",
     "KB042": "a prior of an error that report threads name, not counted from them (kb counts --write), or not naming its count",
 }
 
@@ -93,6 +94,8 @@ def lint_shared_ids(kb: KB, causes_md: str | None) -> list[Problem]:
 def recognised(matcher: Matcher, text: str) -> tuple[str, str, float] | None:
     """(error id, variant id, score) the engine answers `text` with, the fallback included."""
     paste = redact(text).text
+    if matcher.declined(paste) is not None:
+        return None
     best = matcher.match(paste).best
     if best is not None:
         return best.variant.error_id, best.variant.id, best.score
@@ -121,4 +124,9 @@ def lint_examples(kb: KB) -> list[Problem]:
             # this error or by any error's cue
             if got is not None and (got[0] in (error.id, fallback) or got[1] in by_cue):
                 problems.append(Problem("KB032", rel, 1, 1, f"not_examples {i + 1} is claimed as {got[0]} ({got[1]}, {got[2]:.0f})"))
+    for decline in kb.declines.values():
+        for i, text in enumerate(decline.examples):
+            if matcher.declined(redact(text).text) is None:
+                problems.append(Problem("KB046", f"kb/declines/{decline.id}.yaml", 1, 1,
+                                        f"example {i + 1} is not declined: no pattern finds it, or it carries a known error's code"))
     return problems

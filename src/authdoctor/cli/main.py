@@ -93,7 +93,7 @@ def cmd_kb_check(args) -> int:
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"ok: {len(kb.errors)} errors, {len(kb.variants)} variants, {len(kb.causes)} causes, "
+    print(f"ok: {len(kb.errors)} errors, {len(kb.variants)} variants, {len(kb.causes)} causes, {len(kb.declines)} declines, "
           f"{len(kb.hints)} hints, {len(kb.markers)} markers (kb {kb.version})")
     return 0
 

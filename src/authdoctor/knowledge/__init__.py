@@ -6,7 +6,7 @@ engine, so every pipeline step and every KB-author tool can stand on it.
 import os
 
 from .cache import derived, load
-from .model import KB, Cause, ErrorCode, Fix, Hint, KBError, Marker, Pattern, Problem, Variant
+from .model import KB, Cause, Decline, ErrorCode, Fix, Hint, KBError, Marker, Pattern, Problem, Variant
 
 
 def check(path: str | os.PathLike[str] | None = None) -> list[Problem]:
@@ -14,4 +14,4 @@ def check(path: str | os.PathLike[str] | None = None) -> list[Problem]:
     from .loader import check as check_kb  # the checks, only when asked for (a start reads the cached KB)
     return check_kb(path)
 
-__all__ = ["KB", "Cause", "ErrorCode", "Fix", "Hint", "KBError", "Marker", "Pattern", "Problem", "Variant", "check", "derived", "load"]
+__all__ = ["KB", "Cause", "Decline", "ErrorCode", "Fix", "Hint", "KBError", "Marker", "Pattern", "Problem", "Variant", "check", "derived", "load"]

@@ -21,7 +21,7 @@ from .. import config
 from . import yamlread
 from .commands import KIND_LABELS, fence_tag, looks_like, split_fence, unlabelled_fences
 from .markdown import render_markdown
-from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, ErrorCode, Fix, Hint, KBError, Marker, Pattern, Problem, Variant
+from .model import CODE_PATTERN, HINT_TYPES, ID_PATTERN, KB, STAGES, Cause, Decline, ErrorCode, Fix, Hint, KBError, Marker, Pattern, Problem, Variant
 from .yamlread import YamlPath
 
 
@@ -390,6 +390,42 @@ def _load_markers(root: Path, problems: list[Problem], probe: bool = False) -> d
     return out
 
 
+def _load_declines(root: Path, problems: list[Problem], probe: bool = False) -> dict[str, Decline]:
+    """kb/declines/<id>.yaml, one look-alike a file; a KB without the folder declines nothing."""
+    out = {}
+    for path in sorted((root / "declines").glob("*.yaml")):
+        doc, r = read_file(path, root, problems)
+        if doc is None:
+            continue
+        d = doc.data
+        r.only(d, (), {"id", "title", "summary", "patterns", "fixes", "examples"})
+        did = r.text(d, ("id",))
+        if did and did != path.stem:
+            r.bad("KB017", ("id",), f"'{did}' must equal the file name '{path.stem}'")
+        elif did and not ID_PATTERN.match(did):
+            r.bad("KB009", ("id",), "a decline id is lower-case words joined by '-'")
+        title = r.text(d, ("title",))
+        summary = r.text(d, ("summary",))
+        patterns = _patterns(r, r.seq(d, ("patterns",)), ("patterns",), probe)
+        for i, pat in enumerate(d.get("patterns") or []):
+            # like cues, they run over the paste's error lines whole
+            if isinstance(pat, str) and pat.startswith("\\b"):
+                r.bad("KB045", ("patterns", i), "starts with \\b: start it with its literal text, which re looks for fast")
+        fixes = _load_fixes(r, d, ("fixes",))
+        if not fixes and "fixes" not in d:
+            r.bad("KB015", ("fixes",), "needs at least one fix")
+        examples = r.seq(d, ("examples",))
+        if not examples:
+            r.bad("KB022", ("examples",), "needs at least one real paste it declines")
+        for i, x in enumerate(examples):
+            if not isinstance(x, str) or not x.strip():
+                r.bad("KB005", ("examples", i), "must be non-empty text")
+        if did:
+            out[did] = Decline(did, title, summary, render_markdown(summary), tuple(patterns), fixes,
+                               tuple(x for x in examples if isinstance(x, str)))
+    return out
+
+
 def _load_fixes(r: Reader, data: Any, p: YamlPath) -> tuple[Fix, ...]:
     fixes = []
     raw = r.seq(data, p)
@@ -631,6 +667,7 @@ def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None
         # every cause and error names hints: without them the rest would only echo this problem
         return None, problems
     markers = _load_markers(root, problems, probe)
+    declines = _load_declines(root, problems, probe)
     for mname, m in markers.items():
         for hk in m.sets:
             if hk not in hints:
@@ -677,7 +714,7 @@ def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None
         path=str(root), version=digest.hexdigest()[:12],
         errors=MappingProxyType(errors), causes=MappingProxyType(causes), hints=MappingProxyType(hints),
         markers=MappingProxyType(markers), cause_ids=cause_ids,
-        variants=tuple(v for e in errors.values() for v in e.variants))
+        variants=tuple(v for e in errors.values() for v in e.variants), declines=MappingProxyType(declines))
     return kb, []
 
 

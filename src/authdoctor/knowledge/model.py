@@ -219,6 +219,20 @@ class Marker:
 
 
 @dataclass(frozen=True)
+class Decline:
+    """A look-alike that is not a credential failure even where a credential message wraps it:
+    the request never reached AWS (a TLS certificate refused, a host not found), or AWS answered
+    that what was asked for does not exist. Found in a paste, it is not claimed."""
+    id: str
+    title: str
+    summary: str
+    summary_html: str
+    patterns: tuple[Pattern, ...]
+    fixes: tuple[Fix, ...]
+    examples: tuple[str, ...]  # pastes it must decline (kb check)
+
+
+@dataclass(frozen=True)
 class KB:
     """The whole knowledge base, validated and frozen."""
     path: str
@@ -229,3 +243,4 @@ class KB:
     markers: Mapping[str, Marker]
     cause_ids: tuple[str, ...]
     variants: tuple[Variant, ...]
+    declines: Mapping[str, Decline] = field(default_factory=lambda: MappingProxyType({}))

@@ -13,13 +13,14 @@ from dataclasses import fields, is_dataclass
 from typing import Any, Union
 
 from .. import __version__
-from ..diagnosis import Diagnosis, FixStep, RankedCause, json_name
+from ..diagnosis import Declined, Diagnosis, FixStep, RankedCause, json_name
 from ..hints import kind
 from ..knowledge import KB
 
 # What `POST /api/v1/diagnose?detail=compact` leaves out of the answer (web/api.py): the HTML
 # renderings, which repeat the text fields beside them.
-HTML_FIELDS = frozenset({(Diagnosis, "summary_html"), (RankedCause, "summary_html"), (FixStep, "detail_html")})
+HTML_FIELDS = frozenset({(Diagnosis, "summary_html"), (RankedCause, "summary_html"), (Declined, "summary_html"),
+                         (FixStep, "detail_html")})
 COMPACT = "Compact"
 
 
