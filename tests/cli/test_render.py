@@ -71,6 +71,18 @@ def test_unrecognised_text_names_the_closest_known_errors(doctor):
     assert all(c.error_code in text for c in answer.closest) and "Closest known errors:" in text
 
 
+def test_a_declined_paste_says_what_it_is_instead_with_its_commands(doctor, tls_refused):
+    text = render(doctor.diagnose(tls_refused))
+    assert text.startswith("Not a credential failure: The AWS endpoint's TLS certificate was refused")
+    assert "$ export AWS_CA_BUNDLE=" in text
+
+
+def test_a_declined_paste_in_markdown_fences_its_commands(doctor, tls_refused):
+    from authdoctor.cli.render import render_markdown
+    text = render_markdown(doctor.diagnose(tls_refused))
+    assert text.startswith("### AuthDoctor: not a credential failure.") and "```sh\nopenssl s_client" in text and "\nexport AWS_CA_BUNDLE=" in text
+
+
 def test_an_unfamiliar_credential_failure_says_so_plainly(doctor):
     from authdoctor.cli.render import render
     text = render(doctor.diagnose("ERROR: request to https://example-platform.test/api failed: 401 Unauthorized"))

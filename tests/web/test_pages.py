@@ -81,6 +81,12 @@ def test_unrecognised_text_says_so_plainly(client):
     assert "Not recognised" in html and "will not guess" in html
 
 
+def test_a_declined_paste_says_what_it_is_instead_with_its_commands(client, tls_refused):
+    html = client.post("/", data={"error": tls_refused}).get_data(as_text=True)
+    assert "Not a credential failure" in html and 'data-decline="tls-certificate-refused"' in html
+    assert "AWS_CA_BUNDLE" in html and "Not recognised" not in html
+
+
 def test_the_question_is_offered_as_buttons_that_put_the_hint_in_the_url(client, icti):
     html = client.post("/", data={"error": icti}).get_data(as_text=True)
     actions = re.findall(r'formaction="([^"]+)"', html)

@@ -81,6 +81,13 @@ def render(answer: Diagnosis, *, all_fixes: bool = False, question: bool = True)
     if answer.redacted and answer.rotate:
         out.append("!! " + answer.rotate)
         out.append("")
+    if answer.declined is not None:
+        d = answer.declined
+        out.append("Not a credential failure: " + plain(d.title))
+        out.extend(wrap(plain(d.summary), ""))
+        for fix in d.fix:
+            out.extend(fix_lines(fix))
+        return "\n".join(out) + "\n"
     if not answer.recognized or answer.variant is None:
         out.append("Not recognised: this does not look like a Terraform/AWS credential error the knowledge base knows.")
         near = ", ".join(f"{c.error_code} ({c.similarity:.0f}%)" for c in answer.closest)
@@ -155,7 +162,12 @@ def _md_fix(fix: FixStep, level: str) -> list[str]:
 def render_markdown(answer: Diagnosis, *, all_fixes: bool = False) -> str:
     """The answer as GitHub-flavoured Markdown: headline first, fixes as fenced code, the masked paste folded away."""
     out: list[str] = []
-    if not answer.recognized or answer.variant is None:
+    if answer.declined is not None:
+        d = answer.declined
+        out += [f"### AuthDoctor: not a credential failure. {_md_line(d.title)}", "", _md_line(d.summary), ""]
+        for fix in d.fix:
+            out += _md_fix(fix, "####")
+    elif not answer.recognized or answer.variant is None:
         out += ["### AuthDoctor: not a credential error it knows", "",
                 "This does not look like a Terraform/AWS credential error the knowledge base knows."]
         if answer.closest:

@@ -219,6 +219,8 @@ def _title(answer) -> str:
     """The tab's title names the error, so a tab among many says which one it is."""
     if answer is None:
         return "AuthDoctor: why Terraform cannot log in to AWS"
+    if answer.declined is not None:
+        return "Not a credential failure · AuthDoctor"
     if not answer.recognized:
         return "Not recognised · AuthDoctor"
     top = f": {plain_text(answer.top.title)}" if answer.top else ""

@@ -41,6 +41,14 @@ def test_not_recognised_says_so_with_the_closest_codes(slack):
     assert not slack.cause_ids(msg)
 
 
+def test_a_declined_paste_says_what_it_is_instead_with_its_commands(slack, tls_refused):
+    msg = slack.command(tls_refused).get_json()
+    assert msg["blocks"][0]["text"]["text"] == "Not a credential failure"
+    text = json.dumps(msg)
+    assert "TLS certificate was refused" in text and "AWS_CA_BUNDLE" in text and "```" in text
+    assert not slack.cause_ids(msg)
+
+
 def test_secrets_in_the_paste_get_ephemeral_rotate_advice(slack, secret_paste):
     msg = slack.command(secret_paste).get_json()
     rotate = next(b for b in msg["blocks"] if b.get("block_id") == "rotate")

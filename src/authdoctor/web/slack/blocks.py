@@ -390,7 +390,24 @@ def feedback_buttons(answer: Diagnosis) -> ActionsBlock | None:
                                           button(f"Not cause {i}", f"{FEEDBACK}:not-this:{i}", packed(c.id, "not-this")))])
 
 
+def declined_message(answer: Diagnosis, notes=()) -> dict:
+    """A look-alike that is not a credential failure: what it is and what to do instead."""
+    d = answer.declined
+    assert d is not None
+    blocks: list[Any] = [header("Not a credential failure"), section(f"*{inline(d.title)}*\n{inline(d.summary)}", block_id="declined"),
+                         _rotate(answer)]
+    for i, fix in enumerate(d.fix[:TOP_CAUSES]):
+        kinds = [fix.command_kinds[j] if j < len(fix.command_kinds) else "shell" for j in range(len(fix.commands))]
+        text = f"*{inline(fix.title)}*"
+        blocks.append(section(text + "\n" + command_text(list(fix.commands), kinds, limit=SECTION_TEXT - len(text) - 80),
+                              block_id=f"declined-fix-{i}"))
+    blocks.append(_footer(answer, notes))
+    return message(blocks, f"AuthDoctor: {plain(d.title)}")
+
+
 def not_recognized_message(answer: Diagnosis, notes=()) -> dict:
+    if answer.declined is not None:
+        return declined_message(answer, notes)
     closest = ", ".join(f"`{escape(c.error_code)}` ({c.similarity:.0f}/100)" for c in answer.closest)
     text = ("I could not match this to a Terraform/AWS credential error I know, so I won't guess.\n"
             "Paste the whole error block, including the line with the AWS error code.")
