@@ -268,3 +268,17 @@ def test_a_kb_without_declines_declines_nothing(kb):
     from types import MappingProxyType
     bare = Matcher(replace(kb, declines=MappingProxyType({})))
     assert bare.declined('Post "https://sts.amazonaws.com/": x509: certificate signed by unknown authority') is None
+
+
+@pytest.mark.parametrize("printed", (
+    "Error: open /root/.aws/credentials: no such file or directory",                      # Go
+    "FileNotFoundError: [Errno 2] No such file or directory: '/home/app/.aws/config'",      # Python
+    "Error: ENOENT: no such file or directory, open '/home/node/.aws/credentials'",        # Node.js
+))
+def test_a_missing_shared_credentials_file_gets_the_fallback(doctor, printed):
+    a = doctor.diagnose(printed)
+    assert a.recognized and a.known_by == "cue" and a.error_code == "CredentialFailure"
+
+
+def test_another_missing_file_is_not_taken_for_a_credential_failure(doctor):
+    assert not doctor.diagnose("FileNotFoundError: [Errno 2] No such file or directory: '/home/app/terraform.tfvars'").recognized
