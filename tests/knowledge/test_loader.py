@@ -207,3 +207,12 @@ def test_a_kb_without_a_declines_folder_loads_and_declines_nothing(kb_copy):
     import shutil
     shutil.rmtree(kb_copy / "declines")
     assert dict(kbmod.load(kb_copy).declines) == {}
+
+
+def test_a_decline_without_patterns_is_refused(kb_copy, kb_problems):
+    path = kb_copy / "declines" / "s3-bucket-missing.yaml"
+    text = path.read_text()
+    start, end = text.index("patterns:"), text.index("fixes:")
+    path.write_text(text[:start] + "patterns: []\n" + text[end:])
+    p = [x for x in kb_problems(kb_copy) if x.file.endswith("declines/s3-bucket-missing.yaml")][0]
+    assert p.code == "KB004" and "patterns" in p.message

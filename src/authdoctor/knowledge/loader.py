@@ -406,7 +406,10 @@ def _load_declines(root: Path, problems: list[Problem], probe: bool = False) -> 
             r.bad("KB009", ("id",), "a decline id is lower-case words joined by '-'")
         title = r.text(d, ("title",))
         summary = r.text(d, ("summary",))
-        patterns = _patterns(r, r.seq(d, ("patterns",)), ("patterns",), probe)
+        raw_patterns = r.seq(d, ("patterns",))
+        if isinstance(d.get("patterns"), list) and not raw_patterns:
+            r.bad("KB004", ("patterns",), "needs at least one pattern, or the decline never applies")
+        patterns = _patterns(r, raw_patterns, ("patterns",), probe)
         for i, pat in enumerate(d.get("patterns") or []):
             # like cues, they run over the paste's error lines whole
             if isinstance(pat, str) and pat.startswith("\\b"):
