@@ -135,7 +135,7 @@ class Doctor:
             return replace(unrecognized, closest=closest)
         error = kb.errors[variant.error_id]
         priors, _ = priors_for(error, variant)
-        scores = log_posterior(kb, priors, features, found.markers, sources)  # once: ranking and question share it
+        scores = log_posterior(kb, priors, features, found.markers, sources)  # the KB's own posterior: the question is chosen on it
         ranked = rank(kb, error, variant, features, found.markers, sources)
         causes = tuple(self._cause(r) for r in ranked[:MAX_CAUSES]
                        if r.probability >= MIN_PROBABILITY or r is ranked[0])
