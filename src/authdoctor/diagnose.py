@@ -20,7 +20,7 @@ from .ask import next_question
 from .diagnosis import Closest, Declined, Diagnosis, FixStep, HintUse, RankedCause, VariantMatch
 from .extract import Extracted, extract
 from .hints import UNKNOWN, HintError, check_hints, feature_value
-from .knowledge import KB, Decline, Variant
+from .knowledge import KB, Decline, Fix, Variant
 from .match import _CONTEXT_LINES, _ERRORISH, _WINDOW_CHARS, Match, Matcher
 from .normalize import Cut
 from .rank import Ranked, log_posterior, priors_for, rank
@@ -60,6 +60,7 @@ class Doctor:
         # per cause id: its fix steps and docs as an answer holds them (_cause); two threads making
         # one at once make equal tuples, and either may stay
         self._parts: dict[str, tuple[tuple[FixStep, ...], tuple[str, ...]]] = {}
+        self._declines: dict[str, Declined] = {}
 
     def _read_text(self, red: Redaction) -> tuple[Match | None, Variant | None, Extracted, tuple[Closest, ...], Decline | None]:
         # A long paste is read where its error is: the matcher gets its lines around an anchor or
@@ -153,20 +154,26 @@ class Doctor:
         if parts is None:
             # a cause's fix steps and docs come from the KB alone: made once, and (frozen) shared by
             # every answer naming it, so the API can also keep their JSON by identity (web/api.py)
-            parts = self._parts[r.id] = (
-                tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in c.fixes),
-                tuple(c.docs))
+            parts = self._parts[r.id] = (_steps(c.fixes), tuple(c.docs))
         return RankedCause(
             id=c.id, title=c.title, probability=round(r.probability, 4), why=tuple(w.line for w in r.why), reasons=r.why,
             summary_html=c.summary_html, fix=parts[0], docs=parts[1])
 
     def _declined(self, d: Decline) -> Declined:
-        return Declined(d.id, d.title, d.summary, d.summary_html,
-                        tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in d.fixes))
+        # from the KB alone, like a cause's parts: made once per decline and shared
+        made = self._declines.get(d.id)
+        if made is None:
+            made = self._declines[d.id] = Declined(d.id, d.title, d.summary, d.summary_html, _steps(d.fixes))
+        return made
 
     def _answer_id(self, text: str, values: Mapping[str, Any], skipped: set[str]) -> str:
         blob = json.dumps([self.kb.version, text, sorted((k, str(v)) for k, v in values.items()), sorted(skipped)])
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _steps(fixes: Iterable[Fix]) -> tuple[FixStep, ...]:
+    """A KB entry's fixes as an answer holds them."""
+    return tuple(FixStep(f.title, f.detail, f.detail_html, tuple(f.commands), tuple(f.kinds)) for f in fixes)
 
 
 def _frozen(value: Any) -> Any:

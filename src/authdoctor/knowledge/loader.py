@@ -347,10 +347,15 @@ def slow_probe(compiled: re.Pattern[str], budget: float = PROBE_BUDGET) -> str |
     return None
 
 
-def _patterns(r: Reader, raw: list[Any], p: YamlPath, probe: bool) -> list[Pattern]:
-    """Regexes matched against the lower-cased paste (markers, fallback cues), each checked."""
+def _patterns(r: Reader, raw: list[Any], p: YamlPath, probe: bool, *, whole: bool = False) -> list[Pattern]:
+    """Regexes matched against the lower-cased paste (markers, cues, declines), each checked.
+    `whole`: they run over a whole paste or its error lines, so they must start with a literal."""
     compiled = []
     for i, pat in enumerate(raw):
+        # re finds a leading literal fast, and tries a leading \b at every position (14 times slower on a long log)
+        if whole and isinstance(pat, str) and pat.startswith("\\b"):
+            r.bad("KB045", p + (i,), "starts with \\b: start it with its literal text (a code's first letter), "
+                                     "which re looks for fast; put a boundary after it if one is needed")
         # matched against the lower-cased paste without re.I, five times faster
         # on long CI logs; so the pattern's own letters must be lower case
         letters = re.sub(r"\\.", "", str(pat))
@@ -409,11 +414,7 @@ def _load_declines(root: Path, problems: list[Problem], probe: bool = False) -> 
         raw_patterns = r.seq(d, ("patterns",))
         if isinstance(d.get("patterns"), list) and not raw_patterns:
             r.bad("KB004", ("patterns",), "needs at least one pattern, or the decline never applies")
-        patterns = _patterns(r, raw_patterns, ("patterns",), probe)
-        for i, pat in enumerate(d.get("patterns") or []):
-            # like cues, they run over the paste's error lines whole
-            if isinstance(pat, str) and pat.startswith("\\b"):
-                r.bad("KB045", ("patterns", i), "starts with \\b: start it with its literal text, which re looks for fast")
+        patterns = _patterns(r, raw_patterns, ("patterns",), probe, whole=True)
         fixes = _load_fixes(r, d, ("fixes",))
         if not fixes and "fixes" not in d:
             r.bad("KB015", ("fixes",), "needs at least one fix")
@@ -575,15 +576,8 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
     r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "estimates", "not_examples",
                    "fallback", "cues", "vetoes"})
     fallback = d.get("fallback", False) is True
-    cues = _patterns(r, r.seq(d, ("cues",), required=fallback), ("cues",), probe) if "cues" in d or fallback else []
-    vetoes = _patterns(r, r.seq(d, ("vetoes",)), ("vetoes",), probe) if "vetoes" in d else []
-    for field in ("cues", "vetoes"):
-        for i, pat in enumerate(d.get(field) or []):
-            # cues run over every paste nothing matched, whole: re finds a leading literal fast,
-            # and tries a leading \b at every position (14 times slower on a long log)
-            if isinstance(pat, str) and pat.startswith("\\b"):
-                r.bad("KB045", (field, i), "starts with \\b: start it with its literal text (the code's first letter), "
-                                           "which re looks for fast; put a boundary after it if one is needed")
+    cues = _patterns(r, r.seq(d, ("cues",), required=fallback), ("cues",), probe, whole=True) if "cues" in d or fallback else []
+    vetoes = _patterns(r, r.seq(d, ("vetoes",)), ("vetoes",), probe, whole=True) if "vetoes" in d else []
     if "vetoes" in d and "cues" not in d:
         r.bad("KB040", ("vetoes",), "vetoes only stop cues, and this error has none")
     eid = r.text(d, ("id",))
