@@ -129,3 +129,16 @@ def test_a_secret_that_starts_like_a_version_is_refused_as_one(kb):
 def test_a_release_suffix_is_still_a_version(kb):
     for version in ("1.9.0", "v1.6.0-beta1", "1.5.7+ent", "0.12.24-rc2", "1.10.0-alpha20240606"):
         check_hints(kb, {"terraform_version": version})
+
+
+def test_a_feature_reads_as_the_label_of_the_answer_that_gives_it(kb):
+    # labels of region answers are keyed by the region a form sends, not by the partition it stands for
+    hint = kb.hints["region"]
+    assert kind(hint).label(hint, "govcloud") == hint.labels["us-gov-west-1"]
+
+
+def test_a_why_for_a_lowering_answer_names_the_answers_the_cause_comes_with(kb):
+    cause, hint = kb.causes["temporary-credentials-expired"], kb.hints["has_session_token"]
+    text = kind(hint).why(hint, cause, "false", 0.3)
+    assert text.startswith(f'this cause mostly comes with the answer "{hint.labels["true"]}"')
+    assert text.endswith(cause.why["has_session_token"])

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authdoctor.hints import NOTEWORTHY, Reason, kind
-from authdoctor.rank import TEMPERATURE, Ranked, answer_weight, log_posterior, priors_for, probabilities, rank, softmax
+from authdoctor.rank import STAYS_BELOW, TEMPERATURE, Ranked, answer_weight, log_posterior, priors_for, probabilities, rank, softmax, why_it_stays
 
 
 def _ranks(doctor, text, hints=None):
@@ -198,6 +198,55 @@ def test_a_why_line_reads_for_the_answer_given(doctor, icti_provider):
     assert any("the credentials themselves work" in w for c in yes.causes for w in c.why)
 
 
+EXPIRED = ("An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: "
+           "The security token included in the request is expired")
+
+
+def test_answers_that_together_all_but_rule_a_cause_out_say_why_it_stays(doctor):
+    # AKIA and no session token: neither alone rules out an expired session, both together count heavily
+    a = doctor.diagnose(EXPIRED, hints={"key_prefix": "AKIA", "has_session_token": False})
+    expired = next(c for c in a.causes if c.id == "temporary-credentials-expired")
+    last = expired.reasons[-1]
+    assert last.kind == "stays" and last.factor <= STAYS_BELOW
+    assert "of ExpiredToken reports" in last.text and "mistaken" in last.text
+
+
+def test_one_answer_against_a_cause_adds_no_line_on_why_it_stays(doctor):
+    a = doctor.diagnose(EXPIRED, hints={"key_prefix": "AKIA"})
+    assert not any(r.kind == "stays" for c in a.causes for r in c.reasons)
+
+
+def test_answers_that_leave_a_cause_standing_add_no_line_on_why_it_stays(doctor):
+    a = doctor.diagnose(EXPIRED, hints={"key_prefix": "ASIA", "has_session_token": True})
+    expired = next(c for c in a.causes if c.id == "temporary-credentials-expired")
+    assert not any(r.kind == "stays" for r in expired.reasons)
+
+
+def test_an_answer_that_lowers_a_cause_never_reads_the_sentence_written_for_those_that_raise_it(kb):
+    # a cause's one sentence for a hint it has answers on both sides of explains the raising ones
+    checked = 0
+    for cause in kb.causes.values():
+        for key, table in cause.likelihood.items():
+            hint, general = kb.hints.get(key), cause.why.get(key)
+            if hint is None or not general or not kind(hint).raising(hint, cause):
+                continue
+            for value in table:
+                if f"{key}={value}" in cause.why:
+                    continue
+                for _, step in kind(hint).reasons(hint, cause, value, source="user"):
+                    if step.factor < 1:
+                        checked += 1
+                        assert step.text != general, (cause.id, key, value)
+                        assert "mostly comes with" in step.text or step.text == hint.why.get(value), (cause.id, key, value)
+    assert checked > 50
+
+
+def test_an_answer_that_raises_a_cause_reads_the_causes_own_sentence(kb):
+    cause, hint = kb.causes["temporary-credentials-expired"], kb.hints["key_prefix"]
+    [(_, step)] = kind(hint).reasons(hint, cause, "ASIA", source="user")
+    assert step.text == cause.why["key_prefix"]
+
+
 def test_a_reason_read_from_the_text_is_not_weighed_as_a_possibly_mistaken_answer(doctor):
     # the region in the paste is evidence, not an answer: its factor keeps its full strength
     text = ("$ aws ec2 describe-instances --region ap-east-1\n\nAn error occurred (AuthFailure) when calling the "
@@ -270,7 +319,8 @@ def _reference_rank(kb, error, variant, features, markers, feature_sources=None)
                 moves.append((abs(math.log(factor)), Reason("marker", seen, "text", round(factor, 4), None, False, reason,
                                                             f"The text shows {seen}: {direction} likely ×{factor:.2g}. {reason}")))
         why.extend(step for _, step in sorted(moves, key=lambda x: -x[0]))
-        out.append(Ranked(cid, p, tuple(why)))
+        stays = why_it_stays(error, why[0], why[1:])
+        out.append(Ranked(cid, p, tuple(why) + ((stays,) if stays else ())))
     return out
 
 

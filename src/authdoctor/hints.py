@@ -54,7 +54,8 @@ class Reason:
 
     `line` is the whole sentence the API's `why` lists; the other fields are its parts,
     so a door can say it its own way without reading the sentence back."""
-    kind: str              # "prior": its share before anything is known; "hint": a value known; "marker": a telltale in the text
+    kind: str              # "prior": its share before anything is known; "hint": a value known; "marker": a telltale in the text;
+                           # "stays": why answers that together all but rule it out leave it listed
     label: str             # what was known: the answer's label, the marker's description, or the error code (prior)
     source: str            # where it came from: "kb" (the prior), "user", "machine", "text", "variant"
     factor: float | None   # how far it moved the cause (a likelihood ratio); None for the prior
@@ -165,7 +166,19 @@ class Kind:
         return self.value_schema(hint)
 
     def label(self, hint: Hint, feature: Feature) -> str:
-        return hint.labels.get(feature) or f"{hint.key} = {feature}"
+        """What a person reads for a feature value: its answer's label (hints.yaml keys some
+        labels by the value a form sends, such as a region for a partition)."""
+        if hint.labels.get(feature):
+            return hint.labels[feature]
+        opt = self.option_for(hint, feature) if hint.options else None
+        opt_key = str(opt).lower() if isinstance(opt, bool) else str(opt)
+        return hint.labels.get(opt_key) or f"{hint.key} = {feature}"
+
+    def raising(self, hint: Hint, cause: Cause) -> list[Feature]:
+        """The values that make the cause noteworthily more likely, the strongest first."""
+        table = cause.likelihood.get(hint.key) or {}
+        ratios = [(float(p) / hint.base[v], v) for v, p in table.items() if hint.base.get(v)]
+        return [v for r, v in sorted(ratios, key=lambda rv: -rv[0]) if r >= NOTEWORTHY]
 
     # --- as evidence ---------------------------------------------------------------
 
@@ -184,6 +197,29 @@ class Kind:
         eps = hint.misreport
         return (1.0 - eps) * self.likelihood(hint, cause, feature) + eps * hint.base[feature]
 
+    def why(self, hint: Hint, cause: Cause, feature: Feature, factor: float) -> str:
+        """The sentence for this answer's pull (`factor`) on this cause, written for this answer.
+
+        A cause's one sentence for a hint whose answers move it both ways explains the answers
+        that raise it ("ASIA keys come from STS and expire"), and reads as the opposite of what
+        was said under one that lowers it. Such an answer gets the cause's sentence for it, else
+        the hint's for it, else which answers the cause comes with and why."""
+        own = cause.why.get(f"{hint.key}={feature}")
+        if own:
+            return own
+        general = cause.why.get(hint.key)
+        raising = self.raising(hint, cause)
+        if general and (factor > 1 or not raising):
+            return general
+        if hint.why.get(str(feature)):
+            return hint.why[str(feature)]
+        if not raising:
+            return ""
+        labels = [f'"{self.label(hint, v)}"' for v in raising[:3]]
+        alternatives = (f"the answer {labels[0]}" if len(labels) == 1
+                        else "the answers " + ", ".join(labels[:-1]) + " or " + labels[-1])
+        return f"this cause mostly comes with {alternatives}" + (f": {general}" if general else "")
+
     def reasons(self, hint: Hint, cause: Cause, feature: Feature, *, source: str) -> list[tuple[float, Reason]]:
         """Steps of the cause's "why", each with its weight (how far it moved the cause).
 
@@ -193,7 +229,7 @@ class Kind:
         factor = lik / hint.base[feature]
         if 1 / NOTEWORTHY < factor < NOTEWORTHY:
             return []
-        reason = answer_why(hint, cause, feature)
+        reason = self.why(hint, cause, feature, factor)
         label = self.label(hint, feature)
         rules_out = source == "user" and factor <= RULES_OUT
         direction = "more" if factor > 1 else "less"
@@ -447,12 +483,6 @@ class SignsKind(Kind):
         row = [sign_likelihood(hint, cause.id, tuple(o)[len(before):]) for o in options]
         total = sum(row)
         return {tuple(o): x / total for o, x in zip(options, row)}
-
-
-def answer_why(hint: Hint, cause: Cause, feature: Feature) -> str:
-    """The sentence that explains this answer's pull on this cause: the cause's own for the
-    answer, else the cause's own for the hint, else the hint's for the answer."""
-    return (cause.why.get(f"{hint.key}={feature}") or cause.why.get(hint.key) or hint.why.get(str(feature)) or "")
 
 
 def sign_likelihood(hint: Hint, cid: str, answers: tuple[str, ...]) -> float:

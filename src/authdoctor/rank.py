@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .hints import NOTEWORTHY, Feature, Reason, kind
+from .hints import NOTEWORTHY, RULES_OUT, Feature, Reason, kind
 from .knowledge import KB, Cause, ErrorCode, Variant
 
 # The KB's likelihood ratios are deliberately conservative estimates, so the raw
@@ -231,5 +231,30 @@ def rank(kb: KB, error: ErrorCode, variant: Variant | None, features: Mapping[st
             if move is not None:
                 moves.append(move)
         moves.sort(key=lambda x: -x[0])
-        out.append(Ranked(cid, p, (before[cid], *(step for _, step in moves))))
+        steps = [step for _, step in moves]
+        stays = why_it_stays(error, before[cid], steps)
+        out.append(Ranked(cid, p, (before[cid], *steps, *((stays,) if stays else ()))))
     return out
+
+
+# Answers that together make a cause this much less likely, none of them ruling it out alone
+# (RULES_OUT), get a line on why it is still listed: half the bar one answer has to clear.
+STAYS_BELOW = 2 * RULES_OUT
+
+
+def why_it_stays(error: ErrorCode, prior: Reason, steps: list[Reason]) -> Reason | None:
+    """The step that says why a cause is still listed when a person's answers, none alone but
+    together, count heavily against it (AKIA and no session token, against an expired session):
+    it started high, or the paste raises it, and any one of those answers may be mistaken."""
+    answers = [s for s in steps if s.source == "user" and s.kind == "hint" and s.factor is not None]
+    if len(answers) < 2 or any(s.rules_out for s in answers):
+        return None
+    together = math.prod(s.factor for s in answers if s.factor is not None)
+    if together > STAYS_BELOW:
+        return None
+    supports = [f"it started at {prior.share:.0%} of {error.id} reports"] if prior.share else []
+    supports += [f"{s.label} raises it ×{s.factor:.2g}" for s in steps if s.factor is not None and s.factor > 1][:2]
+    text = (f"together these answers make it {1 / together:.0f} times less likely; it stays listed "
+            + (f"because {' and '.join(supports)}, and " if supports else "") + "in case one of them is mistaken")
+    line = f"Your answers together: less likely ×{together:.2g}. {text}"
+    return Reason("stays", "Your answers together", "user", round(together, 4), None, False, text, line)

@@ -38,6 +38,11 @@ def test_an_answer_that_would_rule_a_cause_out_says_why_it_is_still_listed():
     assert r.text.endswith("Temporary keys start with ASIA.") and r.up is False
 
 
+def test_answers_that_together_count_against_a_cause_say_why_it_stays_as_the_answers_own():
+    r = reason(step("stays", "Your answers together", factor=0.11, text="together these answers make it 9 times less likely"))
+    assert r.text == "Together these answers make it 9 times less likely." and r.origin == "your answers" and r.up is False
+
+
 def test_a_step_without_a_reason_of_its_own_says_which_way_it_moved():
     assert reason(step(text="", factor=0.3)).text == "GitHub Actions makes this less likely."
 

@@ -55,6 +55,8 @@ def reason(step: Step) -> Reason:
     if step.kind == "prior":
         share = f"{step.share:.0%}" if step.share is not None else "some"
         return Reason(f"About {share} of {step.label} errors have this cause, before anything else is known.", "", step.line)
+    if step.kind == "stays":
+        return Reason(_capital(step.text.strip()) + ".", "your answers", step.line, False)
     origin = f"{_ORIGINS[step.source]}: {step.label}" if step.source in _ORIGINS else "your paste"
     if step.rules_out:
         text = "This answer rules it out; it stays listed only in case the answer is mistaken."
