@@ -282,3 +282,37 @@ def test_a_missing_shared_credentials_file_gets_the_fallback(doctor, printed):
 
 def test_another_missing_file_is_not_taken_for_a_credential_failure(doctor):
     assert not doctor.diagnose("FileNotFoundError: [Errno 2] No such file or directory: '/home/app/terraform.tfvars'").recognized
+
+
+# botocore's credential exception classes, as a traceback's last line or a report's title gives them
+BOTOCORE_CLASSES = {"NoCredentialsError": "NoValidCredentialSources", "PartialCredentialsError": "NoValidCredentialSources",
+                    "CredentialRetrievalError": "NoValidCredentialSources", "ProfileNotFound": "SharedConfigProfileNotFound"}
+
+
+@pytest.mark.parametrize("cls", BOTOCORE_CLASSES)
+@pytest.mark.parametrize("printed", ("botocore.exceptions.{cls}", "{cls}: {msg}", "raised {cls} while {msg}"))
+def test_a_botocore_credential_class_alone_names_its_error(doctor, cls, printed):
+    a = doctor.diagnose(printed.format(cls=cls, msg=_unfamiliar_words(cls)))
+    assert a.recognized and a.error_code == BOTOCORE_CLASSES[cls]
+
+
+@pytest.mark.parametrize("wording, variant", (
+    ("Unsupported host '169.254.170.23'.  Can only retrieve metadata from these hosts: 169.254.170.2, localhost, 127.0.0.1",
+     "nvcs-container-host-botocore-legacy"),                                    # botocore up to 1.32
+    ("Unsupported host '192.168.7.9'.  Can only retrieve metadata from a loopback address or one of these hosts: "
+     "169.254.170.2, 169.254.170.23, fd00:ec2::23, localhost", "nvcs-container-host-botocore"),  # 1.33 and later
+))
+def test_a_refused_container_endpoint_is_read_as_its_botocore_releases_shape(doctor, wording, variant):
+    a = doctor.diagnose(wording)
+    assert a.recognized and a.variant is not None and a.variant.id == variant
+
+
+@pytest.mark.parametrize("printed", (
+    "CredentialsProviderError: Token is expired for the nightly job",                          # aws-sdk-js v3's class
+    "Error: configuring Terraform AWS Provider: validating provider credentials: tfUserAgentAppender already exists",
+    "ingest.py: AWS credentials not found, skipping upload",
+    "open /var/run/secrets/eks.amazonaws.com/serviceaccount/token: permission denied",          # the IRSA token file
+))
+def test_a_credential_failure_named_only_by_its_class_wrapper_or_token_file_gets_the_fallback(doctor, printed):
+    a = doctor.diagnose(printed)
+    assert a.recognized and a.error_code == "CredentialFailure", (printed, a.error_code)
