@@ -2,6 +2,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -50,6 +51,25 @@ def test_both_token_names_set_is_not_the_legacy_name_mistake(doctor, icti_provid
 def test_aws_vault_is_not_hashicorp_vault(doctor, icti_provider):
     a = doctor.diagnose("$ aws-vault exec dev -- terraform plan\n" + icti_provider)
     assert "vault_aws" not in a.markers
+
+
+POD_IDENTITY_REFUSED = (
+    'Error: loading configuration: invalid endpoint host, "169.254.170.23", only loopback hosts are allowed',       # Go v2
+    "ValueError: Unsupported host '169.254.170.23'.  Can only retrieve metadata from these hosts: 169.254.170.2, localhost",  # botocore
+    "CredentialsProviderError: 169.254.170.23 is not a valid container metadata service hostname",                  # JS v3
+)
+
+
+@pytest.mark.parametrize("paste", POD_IDENTITY_REFUSED)
+def test_an_sdk_refusing_the_pod_identity_agents_address_is_marked(doctor, paste):
+    assert "pod_identity_host_refused" in doctor.diagnose(paste).markers
+
+
+def test_the_pod_identity_agents_address_itself_is_not_a_refusal(doctor):
+    a = doctor.diagnose('Error: failed to refresh cached credentials, failed to load credentials, exceeded maximum number '
+                        'of attempts, 3, request send failed, Get "http://169.254.170.23/v1/credentials": dial tcp '
+                        '169.254.170.23:80: connect: connection refused')
+    assert "pod_identity_host_refused" not in a.markers
 
 
 # --- the pre-screen: a pattern is skipped only when it cannot match ---------------------------

@@ -247,6 +247,11 @@ def test_an_answer_that_raises_a_cause_reads_the_causes_own_sentence(kb):
     assert step.text == cause.why["key_prefix"]
 
 
+def test_an_sdk_refusing_the_pod_identity_agents_address_puts_its_age_first(doctor):
+    a = doctor.diagnose('Error: loading configuration: invalid endpoint host, "169.254.170.23", only loopback hosts are allowed')
+    assert a.causes[0].id == "provider-version-incompatible"
+
+
 def test_a_reason_read_from_the_text_is_not_weighed_as_a_possibly_mistaken_answer(doctor):
     # the region in the paste is evidence, not an answer: its factor keeps its full strength
     text = ("$ aws ec2 describe-instances --region ap-east-1\n\nAn error occurred (AuthFailure) when calling the "
