@@ -284,16 +284,22 @@ def test_another_missing_file_is_not_taken_for_a_credential_failure(doctor):
     assert not doctor.diagnose("FileNotFoundError: [Errno 2] No such file or directory: '/home/app/terraform.tfvars'").recognized
 
 
-# botocore's credential exception classes, as a traceback's last line or a report's title gives them
-BOTOCORE_CLASSES = {"NoCredentialsError": "NoValidCredentialSources", "PartialCredentialsError": "NoValidCredentialSources",
-                    "CredentialRetrievalError": "NoValidCredentialSources", "ProfileNotFound": "SharedConfigProfileNotFound"}
+# botocore's and Ruby's credential exception classes, as a traceback's last line or a report's title gives them
+CREDENTIAL_CLASSES = {
+    "botocore.exceptions.NoCredentialsError": "NoValidCredentialSources",
+    "botocore.exceptions.PartialCredentialsError": "NoValidCredentialSources",
+    "botocore.exceptions.CredentialRetrievalError": "NoValidCredentialSources",
+    "botocore.exceptions.ProfileNotFound": "SharedConfigProfileNotFound",
+    "Aws::Errors::MissingCredentialsError": "NoValidCredentialSources",
+    "Aws::Sigv4::Errors::MissingCredentialsError": "NoValidCredentialSources",
+}
 
 
-@pytest.mark.parametrize("cls", BOTOCORE_CLASSES)
-@pytest.mark.parametrize("printed", ("botocore.exceptions.{cls}", "{cls}: {msg}", "raised {cls} while {msg}"))
-def test_a_botocore_credential_class_alone_names_its_error(doctor, cls, printed):
+@pytest.mark.parametrize("cls", CREDENTIAL_CLASSES)
+@pytest.mark.parametrize("printed", ("{cls}", "{cls}: {msg}", "raised {cls} while {msg}"))
+def test_a_credential_exception_class_alone_names_its_error(doctor, cls, printed):
     a = doctor.diagnose(printed.format(cls=cls, msg=_unfamiliar_words(cls)))
-    assert a.recognized and a.error_code == BOTOCORE_CLASSES[cls]
+    assert a.recognized and a.error_code == CREDENTIAL_CLASSES[cls]
 
 
 @pytest.mark.parametrize("wording, variant", (
@@ -316,3 +322,10 @@ def test_a_refused_container_endpoint_is_read_as_its_botocore_releases_shape(doc
 def test_a_credential_failure_named_only_by_its_class_wrapper_or_token_file_gets_the_fallback(doctor, printed):
     a = doctor.diagnose(printed)
     assert a.recognized and a.error_code == "CredentialFailure", (printed, a.error_code)
+
+
+@pytest.mark.parametrize("code", ("AuthorizationHeaderMalformed", "AuthorizationQueryParametersError", "InvalidArgument"))
+def test_s3_refusing_an_empty_key_id_is_read_as_credentials_never_found(doctor, code):
+    a = doctor.diagnose(f"<Error><Code>{code}</Code><Message>a non-empty Access Key (AKID) must be provided in the "
+                        "credential.</Message></Error>")
+    assert a.error_code == "NoValidCredentialSources" and a.causes[0].id == "no-credentials-found"
