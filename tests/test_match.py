@@ -329,3 +329,17 @@ def test_s3_refusing_an_empty_key_id_is_read_as_credentials_never_found(doctor, 
     a = doctor.diagnose(f"<Error><Code>{code}</Code><Message>a non-empty Access Key (AKID) must be provided in the "
                         "credential.</Message></Error>")
     assert a.error_code == "NoValidCredentialSources" and a.causes[0].id == "no-credentials-found"
+
+
+TERRAGRUNT_PROMPT = ("Remote state S3 bucket acme-tf-state does not exist or you don't have permissions to access it. "
+                     "Would you like Terragrunt to create it? (y/n)\n")
+
+
+def test_an_error_printed_after_terragrunts_bucket_prompt_names_the_failure(doctor):
+    # Terragrunt asks whenever its HeadBucket check fails, then prints what failed it
+    a = doctor.diagnose(TERRAGRUNT_PROMPT + "n\nExpiredToken: The provided token has expired.\n\tstatus code: 400, request id: 1A2B")
+    assert a.error_code == "ExpiredToken"
+
+
+def test_terragrunts_bucket_prompt_alone_is_still_a_state_access_failure(doctor):
+    assert doctor.diagnose(TERRAGRUNT_PROMPT).error_code == "StateAccessDenied"

@@ -634,19 +634,26 @@ class Matcher:
         a tool prints the error that stopped it last. Only when no error's cue is found do
         the fallback's cues answer that the paste is plainly some credential failure. A veto
         found anywhere stops its error's cues."""
+        named = self.named_by_code(text)
+        if named is not None:
+            return named
+        lower = text.lower()
+        fallback = self.fallback
+        if fallback is not None and any(c.search(lower) for c in fallback.cues) \
+                and not any(v.search(lower) for v in fallback.vetoes):
+            return fallback.cue_variant
+        return None
+
+    def named_by_code(self, text: str) -> Variant | None:
+        """The code-only shape of the error whose AWS code the paste prints last (its cue), or
+        None: what a tool printed as the error that stopped it, whatever wording came with it."""
         lower = text.lower()
         best: tuple[int, Variant] | None = None
         for error, variant in self._cued:
             end = _last_cue(error, lower)
             if end is not None and (best is None or end > best[0]):
                 best = (end, variant)
-        if best is not None:
-            return best[1]
-        fallback = self.fallback
-        if fallback is not None and any(c.search(lower) for c in fallback.cues) \
-                and not any(v.search(lower) for v in fallback.vetoes):
-            return fallback.cue_variant
-        return None
+        return best[1] if best is not None else None
 
     def declined(self, text: str) -> Decline | None:
         """The look-alike the paste shows (kb/declines), which no credential error claims: a
