@@ -343,3 +343,22 @@ def test_an_error_printed_after_terragrunts_bucket_prompt_names_the_failure(doct
 
 def test_terragrunts_bucket_prompt_alone_is_still_a_state_access_failure(doctor):
     assert doctor.diagnose(TERRAGRUNT_PROMPT).error_code == "StateAccessDenied"
+
+
+def test_a_request_go_printed_before_quoting_urls_that_never_reached_aws_is_declined(matcher):
+    # Go before 1.14 printed url.Error as "Post https://...: dial tcp ...", the URL unquoted
+    paste = ("WebIdentityErr: failed to retrieve credentials\ncaused by: RequestError: send request failed\n"
+             "caused by: Post https://sts.amazonaws.com/: dial tcp: i/o timeout")
+    decline = matcher.declined(paste)
+    assert decline is not None and decline.id == "aws-endpoint-unreachable"
+
+
+@pytest.mark.parametrize("paste", (
+    "Error: creating S3 Bucket (logs): AuthorizationHeaderMalformed: The authorization header is malformed; "
+    "the region 'us-east-1' is wrong; expecting 'ap-southeast-2'\n\tstatus code: 400",
+    "Error loading state: BucketRegionError: incorrect region, the bucket is not in 'eu-west-1' region at endpoint ''",
+))
+def test_a_bucket_in_another_region_is_declined_whatever_wraps_it(matcher, paste):
+    decline = matcher.declined(TERRAGRUNT_PROMPT + paste)
+    assert decline is not None and decline.id == "s3-bucket-other-region"
+    assert matcher.declined(paste) is decline
