@@ -73,18 +73,7 @@ class Doctor:
         if decline is not None:
             return None, None, extract(self.kb, replace(red, text=region) if cut else red, None), (), decline
         matched = self.matcher.match(focus)
-        best = matched.best
-        if best is not None and best.variant.generic:
-            # a wrapper that any failure prints (Terragrunt's bucket prompt, "no valid credential
-            # sources") never hides an error that names itself by its AWS code inside it
-            named = self.matcher.named_by_code(region)
-            if named is not None and named.error_id != best.variant.error_id:
-                best = None
-                variant: Variant | None = named
-            else:
-                variant = best.variant
-        else:
-            variant = best.variant if best else self.matcher.unfamiliar(region)
+        best, variant = self.matcher.answering(matched, region)
         # (closest reads the text match() normalised, not the paste again)
         closest = tuple(Closest(code, s) for code, s in self.matcher.closest(matched)) if variant is None else ()
         return best, variant, extract(self.kb, replace(red, text=region) if cut else red, variant), closest, None

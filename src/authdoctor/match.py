@@ -626,6 +626,20 @@ class Matcher:
         assert key is not None  # the best shape itself is near
         return Match(variants[chosen], top, anchored, key[1])
 
+    def answering(self, matched: Result, text: str) -> tuple[Match | None, Variant | None]:
+        """The shape that answers a paste: what match() found, else what its codes or the
+        fallback's cues say (`unfamiliar`). A wrapper that any failure prints (a generic shape:
+        Terragrunt's bucket prompt, "no valid credential sources") never hides an error that
+        names itself by its AWS code inside it; then that code answers, as with no shape."""
+        best = matched.best
+        if best is None:
+            return None, self.unfamiliar(text)
+        if best.variant.generic:
+            named = self.named_by_code(text)
+            if named is not None and named.error_id != best.variant.error_id:
+                return None, named
+        return best, best.variant
+
     def unfamiliar(self, text: str) -> Variant | None:
         """When no known message matched: the answer a cue gives, else None.
 

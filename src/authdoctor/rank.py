@@ -249,7 +249,7 @@ def why_it_stays(error: ErrorCode, prior: Reason, steps: list[Reason]) -> Reason
     answers = [s for s in steps if s.source == "user" and s.kind == "hint" and s.factor is not None]
     if len(answers) < 2 or any(s.rules_out for s in answers):
         return None
-    together = math.prod(s.factor for s in answers if s.factor is not None)
+    together = math.prod(s.factor or 1.0 for s in answers)
     if together > STAYS_BELOW:
         return None
     supports = [f"it started at {prior.share:.0%} of {error.id} reports"] if prior.share else []
