@@ -82,3 +82,21 @@ def _report_pastes():
 @pytest.mark.parametrize("paste", _report_pastes())
 def test_every_report_paste_is_answered(doctor, paste):
     assert doctor.diagnose(paste).recognized
+
+
+HOLDOUT = load_cases(CASES_DIR / "holdout")
+
+
+def test_every_holdout_case_names_a_known_cause_and_hints_the_kb_takes(kb):
+    from authdoctor.hints import HintError, check_hints
+    bad = []
+    for c in HOLDOUT:
+        if c.get("expected") not in set(kb.cause_ids) | {"other", None}:
+            bad.append(f"{c['id']}: expected {c.get('expected')!r}")
+        if c.get("also_ok") and c["also_ok"] not in kb.cause_ids:
+            bad.append(f"{c['id']}: also_ok {c['also_ok']!r}")
+        try:
+            check_hints(kb, c.get("hints"))
+        except HintError as exc:
+            bad.append(f"{c['id']}: {exc}")
+    assert not bad, bad
