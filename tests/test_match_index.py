@@ -231,6 +231,15 @@ def test_a_matcher_from_a_kept_index_answers_as_one_built_fresh(kb, matcher):
 
 # --- closest(): the shortlist --------------------------------------------------------------
 
+def test_a_short_unrecognised_paste_gets_the_full_scans_closest_codes(doctor):
+    """Its few pieces pick shapes poorly (Docker's bare "no basic auth credentials" once lost the
+    chain error's best shape by 3.5 points), so a paste that short is scored against every shape."""
+    m = doctor.matcher
+    text = "no basic auth credentials"
+    assert len(text) < match_module._EXACT_BELOW and not doctor.diagnose(text).recognized
+    assert m.closest(text) == m.closest(text, exhaustive=True)
+
+
 def test_the_shortlist_names_what_the_full_scan_names_on_the_real_unrecognised_pastes(doctor):
     """Where the answer shows the closest codes (nothing recognised): the first is the full
     scan's, within two points of its similarity, on every real paste; all three, on all but a few."""
