@@ -81,8 +81,8 @@ SHORTLIST = 128
 _ONE_ERROR = 1 / 8
 # A paste shorter than this is scored against every shape by closest(), while the KB has no more
 # than _EXACT_SHAPES of them: its few character pieces pick shapes poorly, and every shape against
-# so little text costs about what the shortlist does (1.2 ms against 0.9 ms for a 25-character
-# paste on the KB of 2026-12-03, 537 shapes); a KB past that size gets the bounded shortlist.
+# so little text costs about what the shortlist did (docs/performance.md: 1.2 ms against 0.9 ms
+# for a 25-character paste, 537 shapes); a KB past that size gets the bounded shortlist.
 _EXACT_BELOW = 64
 _EXACT_SHAPES = 2048
 # how many (piece, shape) pairs closest() counts at most for a paste: its rarest pieces first
