@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from authdoctor.authoring.evaluate import NOT_LISTED, baseline_path, load_cases, run_case
+from authdoctor.hints import HintError, check_hints
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 BASELINE = baseline_path(CASES_DIR)
@@ -88,7 +89,6 @@ HOLDOUT = load_cases(CASES_DIR / "holdout")
 
 
 def test_every_holdout_case_names_a_known_cause_and_hints_the_kb_takes(kb):
-    from authdoctor.hints import HintError, check_hints
     bad = []
     for c in HOLDOUT:
         if c.get("expected") not in set(kb.cause_ids) | {"other", None}:
