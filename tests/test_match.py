@@ -208,6 +208,11 @@ def test_an_s3_credential_code_no_error_names_gets_the_fallback(doctor):
     assert doctor.matcher.unfamiliar(paste).error_id == "CredentialFailure"
 
 
+def test_a_json_error_body_is_matched_as_the_sdk_would_print_it(doctor):
+    body = '{"message":"Session token not found or invalid","__type":"com.amazonaws.switchboard.portal#UnauthorizedException"}'
+    assert doctor.matcher.match(body).best.variant.error_id == "SSOTokenExpired"
+
+
 # --- look-alikes declined (kb/declines) -----------------------------------------------------
 
 # how the SDKs' chains wrap a request that failed before AWS answered (aws-sdk-go v1, v2, botocore, aws-vault)

@@ -36,6 +36,19 @@ def test_s3_host_ids_are_not_kept():
     assert "6npfz" not in n
 
 
+def test_a_json_protocol_error_body_reads_as_the_sdk_prints_it():
+    body = '{"message":"Session token not found or invalid","__type":"com.amazonaws.switchboard.portal#UnauthorizedException"}'
+    n = normalize(body)
+    assert "session token not found or invalid" in n and "unauthorizedexception" in n
+    assert "__type" not in n and "switchboard" not in n and '"message"' not in n
+
+
+def test_a_boto3_error_dict_loses_its_keys_and_keeps_the_code_and_message():
+    n = normalize("{'Error': {'Type': 'Sender', 'Code': 'ExpiredToken', 'Message': 'The security token included in the request is expired'}}")
+    assert "'code'" not in n and "'message'" not in n
+    assert "expiredtoken" in n and "the security token included in the request is expired" in n
+
+
 # --- escape sequences, and each line alone ------------------------------------------------
 
 

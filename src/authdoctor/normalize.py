@@ -39,6 +39,11 @@ _NOT_CTRL = bytes(c for c in range(128) if not _CTRL.match(chr(c)))
 _BOX = re.compile(r"[│╷╵┃┆╎|]")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "`": "'"})
 _MASKS = [
+    # An AWS JSON-protocol error body ({"__type": "com.amazonaws.sso#UnauthorizedException", "message": ...},
+    # the Smithy awsJson1_0/1_1 and restJson1 error shapes) as a debug log or curl prints it: the
+    # keys and the shape's namespace go, so the code and message read as an SDK prints them (also
+    # boto3's response dict, printed with single quotes: {'Error': {'Code': ..., 'Message': ...}})
+    (re.compile(r"[\"'](?:__type|code|message|errormessage)[\"'][^\S\n]*:[^\S\n]*[\"'](?:[\w.]+#)?", re.I), " "),
     (re.compile(r"\b(?:status ?code:?[^\S\n]*\d{3},?[^\S\n]*)?request ?id:?[^\S\n]*[\w#*<>-]*,?", re.I), " "),
     (re.compile(r"\bhost ?id:?[^\S\n]*[A-Za-z0-9+/=]+", re.I), " "),
     (re.compile(r"<(?:RequestId|HostId)>[^<\n]*</(?:RequestId|HostId)>", re.I), " "),
@@ -56,7 +61,7 @@ _MASKS = [
 ]
 # for each mask: texts one of which every match holds (none: it always runs), and whether case-blind
 _MASK_NEEDLES: list[tuple[tuple[str, ...], bool]] = [
-    (("request",), True), (("host",), True), (("<",), False), (("status",), True), (("arn:aws",), False),
+    (('"', "'"), False), (("request",), True), (("host",), True), (("<",), False), (("status",), True), (("arn:aws",), False),
     (("arn:aws",), False), (("-",), False), (("T",), False), (("-",), False), ((), False), ((), False), ((), False),
     (("/Users", "/home", "C:\\Users"), False),
 ]
@@ -68,7 +73,7 @@ _DIGIT = bytes(48 if 48 <= c <= 57 else c for c in range(256))
 _HEX = bytes(104 if 48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102 else c if c == 45 else 46 for c in range(256))
 _B64 = bytes(98 if 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c in (43, 47) else 46 for c in range(256))
 _MASK_RUNS: list[tuple[bytes, tuple[bytes, ...]] | None] = [
-    None, None, None, None, None, None,
+    None, None, None, None, None, None, None,
     (_HEX, (b"hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh",)),
     (_DIGIT, (b"00000000T000000Z",)),
     (_DIGIT, (b"0000-00-00T00:00:00", b"0000-00-00 00:00:00")),
