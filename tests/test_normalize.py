@@ -49,6 +49,12 @@ def test_a_boto3_error_dict_loses_its_keys_and_keeps_the_code_and_message():
     assert "expiredtoken" in n and "the security token included in the request is expired" in n
 
 
+def test_a_cloudtrail_record_keeps_the_operation_and_the_refusal_without_their_keys():
+    n = normalize('{"eventSource": "sts.amazonaws.com", "eventName": "AssumeRoleWithWebIdentity", "errorCode": "AccessDenied"}')
+    assert "assumerolewithwebidentity" in n and "accessdenied" in n
+    assert "eventname" not in n and "errorcode" not in n
+
+
 # --- escape sequences, and each line alone ------------------------------------------------
 
 

@@ -43,7 +43,7 @@ _MASKS = [
     # the Smithy awsJson1_0/1_1 and restJson1 error shapes) as a debug log or curl prints it: the
     # keys and the shape's namespace go, so the code and message read as an SDK prints them (also
     # boto3's response dict, printed with single quotes: {'Error': {'Code': ..., 'Message': ...}})
-    (re.compile(r"[\"'](?:__type|code|message|errormessage)[\"'][^\S\n]*:[^\S\n]*[\"'](?:[\w.]+#)?", re.I), " "),
+    (re.compile(r"[\"'](?:__type|code|message|errorcode|errormessage|eventname)[\"'][^\S\n]*:[^\S\n]*[\"'](?:[\w.]+#)?", re.I), " "),
     (re.compile(r"\b(?:status ?code:?[^\S\n]*\d{3},?[^\S\n]*)?request ?id:?[^\S\n]*[\w#*<>-]*,?", re.I), " "),
     (re.compile(r"\bhost ?id:?[^\S\n]*[A-Za-z0-9+/=]+", re.I), " "),
     (re.compile(r"<(?:RequestId|HostId)>[^<\n]*</(?:RequestId|HostId)>", re.I), " "),
