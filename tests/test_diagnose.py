@@ -181,3 +181,19 @@ def test_a_declined_paste_still_masks_and_says_to_rotate_a_secret(doctor):
 
 def test_a_recognised_answer_declines_nothing(doctor, icti):
     assert doctor.diagnose(icti).declined is None
+
+
+_CHECKSUM_REFUSED = "api error InvalidArgument: Unsupported header 'x-amz-checksum-mode' received for this API call."
+
+
+def test_a_marker_every_shape_of_the_error_shows_is_reported_but_not_weighed_again(doctor):
+    answer = doctor.diagnose(_CHECKSUM_REFUSED)
+    assert answer.error_code == "S3ChecksumUnsupported" and "checksum_header" in answer.markers
+    assert not any(r.kind == "marker" for c in answer.causes for r in c.reasons)
+
+
+def test_a_marker_that_tells_an_errors_causes_apart_is_still_weighed(doctor):
+    answer = doctor.diagnose("Error: failed to refresh cached credentials, no EC2 IMDS role found, "
+                             "operation error ec2imds: GetMetadata, request canceled, context deadline exceeded")
+    assert answer.error_code == "NoValidCredentialSources" and "imds_lookup" in answer.markers
+    assert any(r.kind == "marker" and r.factor != 1 for c in answer.causes for r in c.reasons)

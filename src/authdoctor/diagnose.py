@@ -135,8 +135,10 @@ class Doctor:
             return replace(unrecognized, closest=closest)
         error = kb.errors[variant.error_id]
         priors, _ = priors_for(error, variant)
-        scores = log_posterior(kb, priors, features, found.markers, sources)  # the KB's own posterior: the question is chosen on it
-        ranked = rank(kb, error, variant, features, found.markers, sources)
+        # a marker every paste of this error shows is reported, not weighed again (ErrorCode.implied_markers)
+        weighed = [m for m in found.markers if m not in error.implied_markers]
+        scores = log_posterior(kb, priors, features, weighed, sources)  # the KB's own posterior: the question is chosen on it
+        ranked = rank(kb, error, variant, features, weighed, sources)
         causes = tuple(self._cause(r) for r in ranked[:MAX_CAUSES]
                        if r.probability >= MIN_PROBABILITY or r is ranked[0])
         question = next_question(kb, scores, values, skipped)

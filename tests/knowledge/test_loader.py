@@ -119,6 +119,12 @@ def test_a_variant_answered_from_cues_needs_cues(kb_copy, kb_problems, edit_kb_f
     assert problems and "by_cue" in problems[0].message
 
 
+def test_an_implied_marker_that_is_no_marker_is_refused_with_its_file(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "anchors:\n", "implied_markers:\n  - no_such_marker\nanchors:\n")
+    problems = [p for p in kb_problems(kb_copy) if p.code == "KB016"]
+    assert problems and "no_such_marker" in problems[0].message and problems[0].file.endswith("OptInRequired.yaml")
+
+
 def test_vetoes_without_cues_are_refused(kb_copy, kb_problems, edit_kb_file):
     edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "anchors:\n", "vetoes:\n  - 'token'   # test\nanchors:\n")
     assert "KB040" in {p.code for p in kb_problems(kb_copy)}

@@ -568,13 +568,13 @@ def _priors(r: Reader, raw: Any, p: YamlPath, cause_ids: tuple[str, ...]) -> tup
 
 
 def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple[str, ...],
-                problems: list[Problem], probe: bool = False) -> ErrorCode | None:
+                problems: list[Problem], probe: bool = False, markers: Mapping[str, Marker] | None = None) -> ErrorCode | None:
     doc, r = read_file(path, root, problems)
     if doc is None:
         return None
     d = doc.data
     r.only(d, (), {"id", "title", "http_status", "summary", "anchors", "variants", "priors", "estimates", "not_examples",
-                   "fallback", "cues", "vetoes"})
+                   "fallback", "cues", "vetoes", "implied_markers"})
     fallback = d.get("fallback", False) is True
     cues = _patterns(r, r.seq(d, ("cues",), required=fallback), ("cues",), probe, whole=True) if "cues" in d or fallback else []
     vetoes = _patterns(r, r.seq(d, ("vetoes",)), ("vetoes",), probe, whole=True) if "vetoes" in d else []
@@ -642,6 +642,12 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
               "only an error with cues, other than the fallback, has a variant answered from them")
     if not fallback and cues and len(by_cue) == len(variants):
         r.bad("KB022", ("variants",), "an error needs a variant matched by its text, besides the one its cues answer")
+    implied = []
+    for i, name in enumerate(r.seq(d, ("implied_markers",)) if "implied_markers" in d else []):
+        if markers is not None and name not in markers:
+            r.bad("KB016", ("implied_markers", i), f"'{name}' is not a marker in markers.yaml")
+        else:
+            implied.append(str(name))
     summary = r.text(d, ("summary",))
     status = d.get("http_status")
     return ErrorCode(
@@ -650,7 +656,7 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         variants=tuple(variants), priors=MappingProxyType(priors), prior_sources=MappingProxyType(sources),
         estimates=MappingProxyType(estimates),
         not_examples=tuple(x for x in d.get("not_examples") or [] if isinstance(x, str)),
-        fallback=fallback, cues=tuple(cues), vetoes=tuple(vetoes))
+        fallback=fallback, cues=tuple(cues), vetoes=tuple(vetoes), implied_markers=frozenset(implied))
 
 
 def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None, list[Problem]]:
@@ -677,7 +683,7 @@ def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None
     errors = {}
     seen_variants: dict[str, str] = {}
     for f in sorted((root / "errors").glob("*.yaml")):
-        e = _load_error(f, root, hints, cause_ids, problems, probe)
+        e = _load_error(f, root, hints, cause_ids, problems, probe, markers)
         if not e:
             continue
         for v in e.variants:

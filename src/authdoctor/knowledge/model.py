@@ -157,6 +157,9 @@ class ErrorCode:
     # the same code, such as EC2's AuthFailure for an AMI one may not use)
     cues: tuple[Pattern, ...] = ()
     vetoes: tuple[Pattern, ...] = ()
+    # markers every paste of this error shows: its priors already say what they would, so they
+    # are reported but not weighed again (an S3 checksum refusal always names a checksum header)
+    implied_markers: frozenset[str] = frozenset()
 
     @property
     def shapes(self) -> tuple[Variant, ...]:
