@@ -29,7 +29,7 @@ grows with what in the KB resembles it rather than with the size of the KB:
 `closest()`, the pointer shown only when nothing is recognised, is approximate (issue 22:
 "closest() on a shortlist"). A paste nothing matches scores 40-65 against most shapes, so no
 bound rules many out: knowing the n best exactly would cost a score or a bound for most shapes
-of the KB. Instead the SHORTLIST (128) shapes likeliest to score best, by the pieces they share
+of the KB. Instead the SHORTLIST (160) shapes likeliest to score best, by the pieces they share
 with the paste (`_Shortlist`), are scored exactly, and an error's similarity is its best scored
 shape; the cost is then bounded however large the KB. On the real pastes nothing is recognised
 in, it names the full scan's first code on every one, and the same three codes and
@@ -77,7 +77,7 @@ _EPS = 1e-6
 # closest(): the shapes scored for a paste nothing matched (enough that on every real paste the
 # first code named is the one the full scan names: see `_Shortlist`), of which one error's take at
 # most a share (so that an error with many near-identical shapes leaves room for the others)
-SHORTLIST = 128
+SHORTLIST = 160
 _ONE_ERROR = 1 / 8
 # A paste shorter than this is scored against every shape by closest(), while the KB has no more
 # than _EXACT_SHAPES of them: its few character pieces pick shapes poorly, and every shape against
