@@ -61,7 +61,9 @@ _MASKS = [
 ]
 # for each mask: texts one of which every match holds (none: it always runs), and whether case-blind
 _MASK_NEEDLES: list[tuple[tuple[str, ...], bool]] = [
-    (('"', "'"), False), (("request",), True), (("host",), True), (("<",), False), (("status",), True), (("arn:aws",), False),
+    # (the JSON mask: every key it drops ends in one of these, its quote after it)
+    (('type"', "type'", 'code"', "code'", 'message"', "message'", 'name"', "name'"), True),
+    (("request",), True), (("host",), True), (("<",), False), (("status",), True), (("arn:aws",), False),
     (("arn:aws",), False), (("-",), False), (("T",), False), (("-",), False), ((), False), ((), False), ((), False),
     (("/Users", "/home", "C:\\Users"), False),
 ]

@@ -125,6 +125,11 @@ def test_an_implied_marker_that_is_no_marker_is_refused_with_its_file(kb_copy, k
     assert problems and "no_such_marker" in problems[0].message and problems[0].file.endswith("OptInRequired.yaml")
 
 
+def test_an_implied_marker_that_is_not_a_name_is_refused_not_a_crash(kb_copy, kb_problems, edit_kb_file):
+    edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "anchors:\n", "implied_markers:\n  - {a: b}\nanchors:\n")
+    assert "KB016" in {p.code for p in kb_problems(kb_copy)}
+
+
 def test_vetoes_without_cues_are_refused(kb_copy, kb_problems, edit_kb_file):
     edit_kb_file(kb_copy / "errors" / "OptInRequired.yaml", "anchors:\n", "vetoes:\n  - 'token'   # test\nanchors:\n")
     assert "KB040" in {p.code for p in kb_problems(kb_copy)}

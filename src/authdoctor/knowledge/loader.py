@@ -567,8 +567,8 @@ def _priors(r: Reader, raw: Any, p: YamlPath, cause_ids: tuple[str, ...]) -> tup
     return priors, sources
 
 
-def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple[str, ...],
-                problems: list[Problem], probe: bool = False, markers: Mapping[str, Marker] | None = None) -> ErrorCode | None:
+def _load_error(path: Path, root: Path, hints: dict[str, Hint], markers: Mapping[str, Marker], cause_ids: tuple[str, ...],
+                problems: list[Problem], probe: bool = False) -> ErrorCode | None:
     doc, r = read_file(path, root, problems)
     if doc is None:
         return None
@@ -644,10 +644,10 @@ def _load_error(path: Path, root: Path, hints: dict[str, Hint], cause_ids: tuple
         r.bad("KB022", ("variants",), "an error needs a variant matched by its text, besides the one its cues answer")
     implied = []
     for i, name in enumerate(r.seq(d, ("implied_markers",)) if "implied_markers" in d else []):
-        if markers is not None and name not in markers:
+        if not isinstance(name, str) or name not in markers:
             r.bad("KB016", ("implied_markers", i), f"'{name}' is not a marker in markers.yaml")
         else:
-            implied.append(str(name))
+            implied.append(name)
     summary = r.text(d, ("summary",))
     status = d.get("http_status")
     return ErrorCode(
@@ -683,7 +683,7 @@ def _build(path: str | os.PathLike[str], probe: bool = False) -> tuple[KB | None
     errors = {}
     seen_variants: dict[str, str] = {}
     for f in sorted((root / "errors").glob("*.yaml")):
-        e = _load_error(f, root, hints, cause_ids, problems, probe, markers)
+        e = _load_error(f, root, hints, markers, cause_ids, problems, probe)
         if not e:
             continue
         for v in e.variants:
